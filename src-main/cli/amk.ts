@@ -1,0 +1,153 @@
+import { parseArgs } from 'node:util';
+import type { KernelClient } from '../../src-shared/index.js';
+import { KernelCallError, PriorityClass } from '../../src-shared/index.js';
+import { KernelError } from '../kernel/index.js';
+import { EXIT, UsageError } from './cli-io.js';
+import { run, serve } from './commands-local.js';
+import { connect, parsePid, printProcess, ps, top } from './commands-remote.js';
+
+const USAGE = `amk: the Agentic Microkernel
+
+usage:
+  amk serve [--port N] [--model PATH] [--gpu auto|cpu|cuda|vulkan|metal] [--threads N] [--slots N] [--context N] [--data-dir DIR]
+  amk run <gallery-id | manifest.json> --task "..." [--model PATH] [--gpu ...] [--threads N] [--json]
+  amk ps [--all] [--json]          list processes of the running kernel
+  amk top [--interval MS] [--once]  live view of the running kernel
+  amk kill PID | suspend PID | resume PID | wait PID
+  amk renice PID N [--class realtime|interactive|normal|background|idle]
+  amk spawn <gallery-id | manifest.json> --task "..."
+  amk gallery | amk info
+
+The model comes from --model, AMK_MODEL, <data dir>/config.json, or <data dir>/models/*.gguf.
+Remote commands find \`amk serve\` through <data dir>/serve.json, or --url and --token (AMK_URL, AMK_TOKEN).
+Exit codes: 0 ok, 1 failed, 2 usage, 3 no kernel to talk to.`;
+
+const OPTIONS = {
+  task: { type: 'string' },
+  model: { type: 'string' },
+  gpu: { type: 'string' },
+  threads: { type: 'string' },
+  slots: { type: 'string' },
+  context: { type: 'string' },
+  'data-dir': { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  url: { type: 'string' },
+  token: { type: 'string' },
+  class: { type: 'string' },
+  interval: { type: 'string' },
+  once: { type: 'boolean' },
+  all: { type: 'boolean' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+async function withClient(values: { url?: string; token?: string; 'data-dir'?: string }, work: (client: KernelClient) => Promise<number>): Promise<number> {
+  let client: KernelClient;
+  try {
+    client = await connect({
+      ...(values.url ? { url: values.url } : {}),
+      ...(values.token ? { token: values.token } : {}),
+      ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+    });
+  } catch (error) {
+    console.error(`amk: ${(error as Error).message}`);
+    return EXIT.unreachable;
+  }
+  try {
+    return await work(client);
+  } finally {
+    client.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  const settings = {
+    ...(values.model ? { model: values.model } : {}),
+    ...(values.gpu ? { gpu: values.gpu } : {}),
+    ...(values.threads ? { threads: values.threads } : {}),
+    ...(values.slots ? { slots: values.slots } : {}),
+    ...(values.context ? { context: values.context } : {}),
+    ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
+  };
+  switch (command) {
+    case 'serve':
+      return serve({ ...settings, ...(values.port ? { port: values.port } : {}), ...(values.host ? { host: values.host } : {}) });
+    case 'run':
+      if (!rest[0] || !values.task) throw new UsageError('usage: amk run <gallery-id | manifest.json> --task "..."');
+      return run(rest[0], values.task, { ...settings, ...(values.json ? { json: true } : {}) });
+    case 'ps':
+      return withClient(values, (client) => ps(client, { all: values.all ?? false, json: values.json ?? false }));
+    case 'top': {
+      const intervalMs = values.interval ? Number(values.interval) : 1000;
+      if (!Number.isInteger(intervalMs) || intervalMs < 100) throw new UsageError('--interval must be at least 100 ms');
+      return withClient(values, (client) => top(client, { intervalMs, iterations: values.once ? 1 : 0 }));
+    }
+    case 'kill':
+    case 'suspend':
+    case 'resume':
+    case 'wait': {
+      const pid = parsePid(rest[0]);
+      const method = command === 'kill' ? 'proc.kill' : command === 'suspend' ? 'proc.suspend' : command === 'resume' ? 'proc.resume' : 'proc.wait';
+      return withClient(values, async (client) => {
+        const info = await client.call(method, { pid });
+        printProcess(info);
+        return command === 'wait' && info.exit?.code !== 0 ? EXIT.failed : EXIT.ok;
+      });
+    }
+    case 'renice': {
+      const pid = parsePid(rest[0]);
+      const nice = rest[1] === undefined ? undefined : Number(rest[1]);
+      if (nice !== undefined && (!Number.isInteger(nice) || nice < -20 || nice > 19)) throw new UsageError(`nice must be an integer from -20 to 19, got "${rest[1]}"`);
+      const priorityClass = values.class === undefined ? undefined : PriorityClass.safeParse(values.class);
+      if (priorityClass && !priorityClass.success) throw new UsageError(`--class must be one of ${PriorityClass.options.join(', ')}`);
+      if (nice === undefined && !priorityClass) throw new UsageError('usage: amk renice PID N [--class CLASS]');
+      return withClient(values, async (client) => {
+        printProcess(await client.call('proc.renice', { pid, ...(nice === undefined ? {} : { nice }), ...(priorityClass?.success ? { class: priorityClass.data } : {}) }));
+        return EXIT.ok;
+      });
+    }
+    case 'spawn':
+      if (!rest[0] || !values.task) throw new UsageError('usage: amk spawn <gallery-id> --task "..."');
+      return withClient(values, async (client) => {
+        printProcess(await client.call('proc.spawn', { agent: rest[0]!, task: values.task! }));
+        return EXIT.ok;
+      });
+    case 'gallery':
+      return withClient(values, async (client) => {
+        for (const agent of await client.call('gallery.list', {})) console.log(`${agent.icon} ${agent.id.padEnd(20)} ${agent.kind.padEnd(12)} ${agent.description}`);
+        return EXIT.ok;
+      });
+    case 'info':
+      return withClient(values, async (client) => {
+        console.log(JSON.stringify(await client.call('kernel.info', {}), null, 2));
+        return EXIT.ok;
+      });
+    default:
+      throw new UsageError(`unknown command "${command}"\n\n${USAGE}`);
+  }
+}
+
+/** One funnel for errors: a line a person can act on, and the right exit code. */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (error) {
+    if (error instanceof UsageError || String((error as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
+      console.error(`amk: ${(error as Error).message}`);
+      return EXIT.usage;
+    }
+    if (error instanceof KernelCallError || error instanceof KernelError) {
+      console.error(`amk: ${error.code}: ${error.message}`);
+      return EXIT.failed;
+    }
+    console.error(`amk: ${(error as Error).message}`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,101 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { handleKernelRequest, Kernel, type KernelConfig } from '../kernel/index.js';
+import { removeConnectionFile, startKernelServer, writeConnectionFile } from '../server/index.js';
+import { packageRoot, resolveKernelConfig, type SettingsFlags } from '../settings.js';
+import { EXIT, UsageError, formatDuration } from './cli-io.js';
+
+/** A gallery id, or a path to a manifest file. */
+function readAgentArgument(agent: string): string | Record<string, unknown> {
+  if (!agent.endsWith('.json') && !agent.includes('/')) return agent;
+  let text: string;
+  try {
+    text = readFileSync(agent, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read manifest ${agent}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(`manifest ${agent} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** `amk run`: one agent in a kernel of its own, output streamed, a summary at the end. */
+export async function run(agent: string, task: string, flags: SettingsFlags & { json?: boolean }): Promise<number> {
+  const spec = readAgentArgument(agent);
+  const ephemeral = flags.dataDir === undefined;
+  const dataDir = flags.dataDir ?? mkdtempSync(join(tmpdir(), 'amk-run-'));
+  const config: KernelConfig = { ...resolveKernelConfig({ ...flags, dataDir }), slots: 1 };
+  if (!config.modelPath) throw new UsageError('no model: pass --model PATH or set AMK_MODEL');
+  const kernel = await Kernel.boot(config);
+  try {
+    const info = kernel.info();
+    if (!info.model) {
+      console.error(`amk: ${info.modelError}`);
+      return EXIT.failed;
+    }
+    const stopStream = kernel.bus.on((event) => {
+      if (!('pid' in event)) return;
+      if (event.type === 'proc.output') process.stdout.write(event.text);
+      else if (event.type === 'proc.step' && event.action.type === 'tool') process.stdout.write('\n');
+      else if (event.type === 'proc.tool-result') {
+        const shown = event.ok ? JSON.stringify(event.value) : `error: ${event.error?.message}`;
+        process.stderr.write(`  → ${event.tool}: ${shown}\n`);
+      }
+    });
+    const spawned = (await handleKernelRequest(kernel, 'proc.spawn', { agent: spec, task })) as { pid: number };
+    const stopOnSignal = (): void => void kernel.kill(spawned.pid);
+    process.once('SIGINT', stopOnSignal);
+    const done = await kernel.wait(spawned.pid);
+    process.off('SIGINT', stopOnSignal);
+    stopStream();
+    process.stdout.write('\n');
+    const c = done.counters;
+    const seconds = ((done.exitedAt ?? Date.now()) - done.createdAt) / 1000;
+    const rate = c.cpuMs + c.gpuMs > 0 ? (c.tokensOut * 1000) / (c.cpuMs + c.gpuMs) : 0;
+    if (flags.json) console.log(JSON.stringify(done, null, 2));
+    if (done.exit?.answer !== undefined) console.log(`answer: ${done.exit.answer}`);
+    console.error(
+      `pid ${done.pid} ${done.agentId} ${done.state} (exit ${done.exit?.code}: ${done.exit?.reason}) in ${formatDuration(seconds * 1000)}: ` +
+        `${c.tokensIn} tokens in, ${c.tokensOut} out, ${rate.toFixed(0)} tok/s, ${c.steps} steps, ${c.toolCalls} tool calls`,
+    );
+    if (done.state === 'crashed') return EXIT.failed;
+    return done.exit?.code === 0 ? EXIT.ok : EXIT.failed;
+  } finally {
+    await kernel.dispose();
+    if (ephemeral) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** `amk serve`: the kernel behind the WebSocket API until SIGINT or SIGTERM. */
+export async function serve(flags: SettingsFlags & { port?: string; host?: string }): Promise<number> {
+  const config = resolveKernelConfig(flags);
+  if (flags.host && !['127.0.0.1', 'localhost', '::1'].includes(flags.host)) {
+    throw new UsageError('amk serve listens on loopback only (127.0.0.1, localhost or ::1)');
+  }
+  const kernel = await Kernel.boot(config);
+  const port = flags.port === undefined ? 7420 : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${flags.port}"`);
+  const server = await startKernelServer({
+    kernel,
+    port,
+    rendererDir: join(packageRoot(), 'dist', 'renderer'),
+    ...(flags.host ? { host: flags.host } : {}),
+  });
+  writeConnectionFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid });
+  const info = kernel.info();
+  console.log(`amk kernel ${info.version} serving at ${server.openUrl}`);
+  console.log(info.model ? `model: ${info.model.name} (${info.model.backend}, ${info.model.threads} threads, ${info.model.slots} slots)` : `no model: ${info.modelError}`);
+  for (const error of kernel.report.galleryErrors) console.error(`gallery: ${error.message}`);
+  if (kernel.report.recovered.length > 0) console.log(`recovered ${kernel.report.recovered.length} process(es) from the journal, suspended: ${kernel.report.recovered.join(', ')}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  removeConnectionFile(config.dataDir);
+  await server.close();
+  await kernel.dispose();
+  return EXIT.ok;
+}

@@ -1,0 +1,134 @@
+import type {
+  AgentManifest,
+  KernelEvent,
+  ProcessInfo,
+  TranscriptEntry,
+} from '../../../src-shared/index.js';
+import { isTerminal } from '../../../src-shared/index.js';
+import { KernelError } from './kernel-error.js';
+
+interface ProcessRecord {
+  info: ProcessInfo;
+  manifest: AgentManifest;
+  transcript: TranscriptEntry[];
+}
+
+/**
+ * The process table is a projection of kernel events: it changes only in `apply`.
+ * The live kernel and a journal replay therefore build it the same way.
+ */
+export class ProcessTable {
+  private readonly records = new Map<number, ProcessRecord>();
+  private highestPid = 0;
+
+  apply(event: KernelEvent): void {
+    switch (event.type) {
+      case 'proc.spawned':
+        this.highestPid = Math.max(this.highestPid, event.process.pid);
+        this.records.set(event.process.pid, {
+          info: structuredClone(event.process),
+          manifest: event.manifest,
+          transcript: [{ kind: 'task', text: event.process.task }],
+        });
+        return;
+      case 'proc.state':
+        this.update(event.pid, (info) => {
+          info.state = event.state;
+          info.slot = event.slot;
+          if (event.state === 'running') {
+            info.startedAt ??= event.at;
+            info.lastRunAt = event.at;
+          }
+        });
+        return;
+      case 'proc.priority':
+        this.update(event.pid, (info) => (info.priority = { ...event.priority }));
+        return;
+      case 'proc.counters':
+        this.update(event.pid, (info) => (info.counters = { ...event.counters }));
+        return;
+      case 'proc.output':
+        this.appendOutput(event.pid, event.step, event.text);
+        return;
+      case 'proc.step':
+        this.record(event.pid)?.transcript.push(
+          event.action.type === 'tool'
+            ? { kind: 'tool-call', step: event.step, tool: event.action.tool, args: event.action.args }
+            : { kind: 'answer', step: event.step, text: event.action.answer },
+        );
+        return;
+      case 'proc.step-rejected':
+        this.record(event.pid)?.transcript.push({ kind: 'rejected', step: event.step, error: event.error });
+        return;
+      case 'proc.tool-result': {
+        const entry: TranscriptEntry = { kind: 'tool-result', step: event.step, tool: event.tool, ok: event.ok };
+        if (event.value !== undefined) entry.value = event.value;
+        if (event.error !== undefined) entry.error = event.error;
+        this.record(event.pid)?.transcript.push(entry);
+        return;
+      }
+      case 'proc.exited':
+        this.update(event.pid, (info) => {
+          info.state = event.state;
+          info.exit = { ...event.exit };
+          info.exitedAt = event.at;
+          info.slot = null;
+        });
+        return;
+      default:
+        return;
+    }
+  }
+
+  nextPid(): number {
+    return this.highestPid + 1;
+  }
+
+  has(pid: number): boolean {
+    return this.records.has(pid);
+  }
+
+  /** A copy of the PCB; throws UNKNOWN_PROCESS for a pid never spawned. */
+  get(pid: number): ProcessInfo {
+    return structuredClone(this.require(pid).info);
+  }
+
+  manifest(pid: number): AgentManifest {
+    return this.require(pid).manifest;
+  }
+
+  transcript(pid: number): TranscriptEntry[] {
+    return structuredClone(this.require(pid).transcript);
+  }
+
+  list(): ProcessInfo[] {
+    return [...this.records.values()].map((record) => structuredClone(record.info));
+  }
+
+  live(): ProcessInfo[] {
+    return this.list().filter((info) => !isTerminal(info.state));
+  }
+
+  private require(pid: number): ProcessRecord {
+    const record = this.records.get(pid);
+    if (!record) throw new KernelError('UNKNOWN_PROCESS', `no process with pid ${pid}`);
+    return record;
+  }
+
+  private record(pid: number): ProcessRecord | undefined {
+    return this.records.get(pid);
+  }
+
+  private update(pid: number, change: (info: ProcessInfo) => void): void {
+    const record = this.records.get(pid);
+    if (record) change(record.info);
+  }
+
+  private appendOutput(pid: number, step: number, text: string): void {
+    const transcript = this.record(pid)?.transcript;
+    if (!transcript) return;
+    const last = transcript.at(-1);
+    if (last?.kind === 'output' && last.step === step) last.text += text;
+    else transcript.push({ kind: 'output', step, text });
+  }
+}

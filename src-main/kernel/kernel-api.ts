@@ -1,0 +1,38 @@
+import type { KernelMethod } from '../../src-shared/index.js';
+import { describeIssues, isKernelMethod, kernelApi } from '../../src-shared/index.js';
+import { KernelError } from './core/kernel-error.js';
+import type { Kernel } from './kernel.js';
+
+type Handlers = { [M in Exclude<KernelMethod, 'events.subscribe'>]: (kernel: Kernel, params: never) => unknown };
+
+const handlers: Handlers = {
+  'kernel.info': (kernel) => kernel.info(),
+  'proc.list': (kernel) => kernel.listProcesses(),
+  'proc.get': (kernel, params: { pid: number }) => kernel.table.get(params.pid),
+  'proc.spawn': (kernel, params: { agent: string | Record<string, unknown>; task: string; priorityClass?: never }) =>
+    kernel.spawn(params.agent, params.task, params.priorityClass),
+  'proc.kill': (kernel, params: { pid: number }) => kernel.kill(params.pid),
+  'proc.suspend': (kernel, params: { pid: number }) => kernel.suspend(params.pid),
+  'proc.resume': (kernel, params: { pid: number }) => kernel.resume(params.pid),
+  'proc.renice': (kernel, params: { pid: number; nice?: number; class?: never }) => kernel.renice(params.pid, params),
+  'proc.wait': (kernel, params: { pid: number; timeoutMs?: number }) => kernel.wait(params.pid, params.timeoutMs),
+  'proc.transcript': (kernel, params: { pid: number }) => kernel.transcript(params.pid),
+  'gallery.list': (kernel) => kernel.listGallery(),
+  'tools.list': (kernel) => kernel.listTools(),
+};
+
+/**
+ * The one entry for API calls from any transport: the method must exist, the params must match
+ * its schema, and the handler's result is checked against the contract before it leaves.
+ */
+export async function handleKernelRequest(kernel: Kernel, method: string, params: unknown): Promise<unknown> {
+  if (!isKernelMethod(method) || method === 'events.subscribe') {
+    throw new KernelError('UNKNOWN_METHOD', `unknown method "${method}"`);
+  }
+  const contract = kernelApi[method];
+  const parsed = contract.params.safeParse(params ?? {});
+  if (!parsed.success) throw new KernelError('INVALID_REQUEST', describeIssues(parsed.error, `${method} params`));
+  const handler = handlers[method] as (kernel: Kernel, params: unknown) => unknown;
+  const result = await handler(kernel, parsed.data);
+  return contract.result.parse(result);
+}

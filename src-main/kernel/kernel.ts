@@ -1,0 +1,317 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type {
+  AgentManifest,
+  KernelInfo,
+  PriorityClass,
+  ProcessInfo,
+  ToolManifest,
+  TranscriptEntry,
+} from '../../src-shared/index.js';
+import { defaultPriorityClass, emptyCounters, isTerminal, parseAgentManifest } from '../../src-shared/index.js';
+import { lockDataDir } from './core/data-dir-lock.js';
+import { DisposableStore, toDisposable, type Disposable } from './core/disposable.js';
+import { EventBus } from './core/event-bus.js';
+import { Journal, readJournal } from './core/journal.js';
+import { KernelError, toErrorPayload } from './core/kernel-error.js';
+import { ProcessTable } from './core/process-table.js';
+import { SyscallDispatcher } from './core/syscall-dispatcher.js';
+import { loadLlamaBackend, type GpuChoice, type LlmBackend } from './llm/index.js';
+import { AgentProcess, loadGallery, stepsFromTranscript, type AgentHost } from './runtime/index.js';
+import { SlotScheduler } from './scheduler/index.js';
+import { builtinTools, ToolRegistry } from './tools/index.js';
+
+export interface KernelConfig {
+  dataDir: string;
+  /** No model: the kernel still serves its API and says why nothing can run. */
+  modelPath: string | null;
+  gpu: GpuChoice;
+  threads?: number;
+  /** Tokens per slot. */
+  contextSize: number;
+  slots: number;
+  galleryDir: string;
+  version: string;
+}
+
+export interface BootReport {
+  journalSkippedLines: { line: number; reason: string }[];
+  galleryErrors: { file: string; message: string }[];
+  recovered: number[];
+}
+
+export class Kernel implements Disposable {
+  readonly bus = new EventBus();
+  readonly table = new ProcessTable();
+  readonly tools = new ToolRegistry();
+  readonly dispatcher = new SyscallDispatcher(this.bus);
+  private readonly store = new DisposableStore();
+  private readonly processes = new Map<number, AgentProcess>();
+  private readonly running = new Set<Promise<void>>();
+  private gallery = new Map<string, AgentManifest>();
+  private llm: LlmBackend | null = null;
+  private scheduler: SlotScheduler | null = null;
+  private modelError: string | null = null;
+  private readonly startedAt = Date.now();
+  readonly report: BootReport = { journalSkippedLines: [], galleryErrors: [], recovered: [] };
+
+  private constructor(readonly config: KernelConfig) {}
+
+  static async boot(config: KernelConfig): Promise<Kernel> {
+    const kernel = new Kernel(config);
+    try {
+      await kernel.start();
+    } catch (error) {
+      await kernel.dispose();
+      throw error;
+    }
+    return kernel;
+  }
+
+  private async start(): Promise<void> {
+    mkdirSync(this.config.dataDir, { recursive: true });
+    this.store.add(lockDataDir(this.config.dataDir));
+    const journalPath = join(this.config.dataDir, 'journal', 'events.jsonl');
+    const replay = readJournal(journalPath);
+    this.report.journalSkippedLines = replay.skippedLines;
+    for (const event of replay.events) this.table.apply(event);
+    this.bus.resumeSequence(replay.events.at(-1)?.seq ?? 0);
+    const journal = this.store.add(new Journal(journalPath));
+    // The table first, so that every other listener sees the state the event produced.
+    this.store.add(toDisposable(this.bus.on((event) => this.table.apply(event))));
+    this.store.add(toDisposable(this.bus.on((event) => journal.append(event))));
+    this.store.add(this.bus);
+
+    this.tools.register(builtinTools());
+    this.registerSyscalls();
+    const gallery = await loadGallery(this.config.galleryDir);
+    this.gallery = new Map(gallery.agents.map((agent) => [agent.id, agent]));
+    this.report.galleryErrors = gallery.errors;
+
+    this.bus.emit({ type: 'kernel.started', version: this.config.version });
+    if (this.config.modelPath) await this.loadModel(this.config.modelPath);
+    else this.modelError = 'no model configured: pass --model PATH or set AMK_MODEL';
+    this.recoverProcesses();
+  }
+
+  private async loadModel(modelPath: string): Promise<void> {
+    try {
+      const llm = await loadLlamaBackend({
+        modelPath,
+        gpu: this.config.gpu,
+        contextSize: this.config.contextSize,
+        slots: this.config.slots,
+        cacheDir: this.config.dataDir,
+        ...(this.config.threads === undefined ? {} : { threads: this.config.threads }),
+      });
+      this.llm = llm;
+      this.scheduler = new SlotScheduler(llm);
+      this.bus.emit({ type: 'model.loaded', model: llm.info });
+    } catch (error) {
+      const payload = toErrorPayload(error);
+      this.modelError = payload.message;
+      this.bus.emit({ type: 'model.failed', error: payload });
+    }
+  }
+
+  /** Processes that were live when the kernel last stopped wait, suspended, for a resume. */
+  private recoverProcesses(): void {
+    for (const info of this.table.live()) {
+      this.bus.emit({
+        type: 'proc.state',
+        pid: info.pid,
+        state: 'suspended',
+        slot: null,
+        reason: 'recovered after a kernel restart: resume to continue from the journal',
+      });
+      this.report.recovered.push(info.pid);
+    }
+  }
+
+  private registerSyscalls(): void {
+    this.dispatcher.register('tool.call', async (pid, request, signal) => {
+      const manifest = this.table.manifest(pid);
+      if (!manifest.tools.includes(request.tool)) {
+        throw new KernelError('UNKNOWN_TOOL', `tool "${request.tool}" is not among ${manifest.id}'s tools`, { tool: request.tool });
+      }
+      return this.tools.invoke(request.tool, request.args, { pid, signal });
+    });
+    this.dispatcher.register('proc.exit', (pid, request) => {
+      this.requireProcess(pid).exit('exited', { code: 0, reason: 'finished', answer: request.answer });
+      return Promise.resolve({ exited: true });
+    });
+  }
+
+  private host(): AgentHost {
+    if (!this.llm || !this.scheduler) {
+      throw new KernelError('MODEL_NOT_LOADED', `no model is loaded: ${this.modelError ?? 'unknown reason'}`);
+    }
+    return { llm: this.llm, scheduler: this.scheduler, dispatcher: this.dispatcher, bus: this.bus, tools: this.tools };
+  }
+
+  private requireProcess(pid: number): AgentProcess {
+    const process = this.processes.get(pid);
+    if (!process) throw new KernelError('UNKNOWN_PROCESS', `process ${pid} is not running in this kernel`);
+    return process;
+  }
+
+  private launch(process: AgentProcess): void {
+    this.processes.set(process.pid, process);
+    const run = process.run().finally(() => {
+      this.running.delete(run);
+      this.processes.delete(process.pid);
+    });
+    this.running.add(run);
+  }
+
+  resolveManifest(agent: string | Record<string, unknown>): AgentManifest {
+    let manifest: AgentManifest;
+    if (typeof agent === 'string') {
+      const known = this.gallery.get(agent);
+      if (!known) throw new KernelError('UNKNOWN_AGENT', `no agent "${agent}" in the gallery (${[...this.gallery.keys()].join(', ')})`);
+      manifest = known;
+    } else {
+      const parsed = parseAgentManifest(agent);
+      if (!parsed.ok) throw new KernelError('INVALID_MANIFEST', parsed.message);
+      manifest = parsed.manifest;
+    }
+    const unknown = manifest.tools.filter((tool) => !this.tools.has(tool));
+    if (unknown.length > 0) {
+      throw new KernelError('UNKNOWN_TOOL', `agent "${manifest.id}" names unknown tool(s): ${unknown.join(', ')}`, { tools: unknown });
+    }
+    return manifest;
+  }
+
+  spawn(agent: string | Record<string, unknown>, task: string, priorityClass?: PriorityClass): ProcessInfo {
+    const manifest = this.resolveManifest(agent);
+    const host = this.host();
+    const pid = this.table.nextPid();
+    const priority = {
+      class: priorityClass ?? manifest.priority?.class ?? defaultPriorityClass(manifest.kind),
+      nice: manifest.priority?.nice ?? 0,
+    };
+    const info: ProcessInfo = {
+      pid,
+      agentId: manifest.id,
+      name: manifest.name,
+      icon: manifest.icon,
+      kind: manifest.kind,
+      task,
+      state: 'new',
+      priority,
+      slot: null,
+      counters: emptyCounters(),
+      createdAt: Date.now(),
+      startedAt: null,
+      lastRunAt: null,
+      exitedAt: null,
+      exit: null,
+    };
+    this.bus.emit({ type: 'proc.spawned', process: info, manifest });
+    this.launch(new AgentProcess(host, pid, manifest, task, priority));
+    return this.table.get(pid);
+  }
+
+  kill(pid: number): ProcessInfo {
+    const info = this.liveInfo(pid);
+    const process = this.processes.get(pid);
+    if (process) process.kill();
+    else this.bus.emit({ type: 'proc.exited', pid, state: 'exited', exit: { code: 137, reason: 'killed' } });
+    return this.table.get(info.pid);
+  }
+
+  suspend(pid: number): ProcessInfo {
+    this.liveInfo(pid);
+    const process = this.requireProcess(pid);
+    process.suspend();
+    return this.table.get(pid);
+  }
+
+  /** Resumes a suspended process, or restarts a recovered one from its journaled transcript. */
+  resume(pid: number): ProcessInfo {
+    const info = this.liveInfo(pid);
+    const process = this.processes.get(pid);
+    if (process) {
+      if (!process.isSuspended) throw new KernelError('INVALID_STATE', `process ${pid} is ${info.state}, not suspended`);
+      process.resume();
+      return this.table.get(pid);
+    }
+    const host = this.host();
+    const steps = stepsFromTranscript(this.table.transcript(pid), host.llm);
+    this.launch(new AgentProcess(host, pid, this.table.manifest(pid), info.task, info.priority, steps, info.counters));
+    return this.table.get(pid);
+  }
+
+  renice(pid: number, change: { nice?: number; class?: PriorityClass }): ProcessInfo {
+    const info = this.liveInfo(pid);
+    const priority = { class: change.class ?? info.priority.class, nice: change.nice ?? info.priority.nice };
+    const process = this.processes.get(pid);
+    if (process) process.priority = priority;
+    this.bus.emit({ type: 'proc.priority', pid, priority });
+    return this.table.get(pid);
+  }
+
+  wait(pid: number, timeoutMs?: number): Promise<ProcessInfo> {
+    const info = this.table.get(pid);
+    if (isTerminal(info.state)) return Promise.resolve(info);
+    return new Promise((resolve, reject) => {
+      const timer =
+        timeoutMs === undefined
+          ? undefined
+          : setTimeout(() => {
+              stop();
+              reject(new KernelError('TIMEOUT', `process ${pid} did not exit within ${timeoutMs} ms`));
+            }, timeoutMs);
+      const stop = this.bus.on((event) => {
+        if (event.type === 'proc.exited' && event.pid === pid) {
+          stop();
+          clearTimeout(timer);
+          resolve(this.table.get(pid));
+        }
+      });
+    });
+  }
+
+  private liveInfo(pid: number): ProcessInfo {
+    const info = this.table.get(pid);
+    if (isTerminal(info.state)) throw new KernelError('INVALID_STATE', `process ${pid} has already ${info.state}`);
+    return info;
+  }
+
+  info(): KernelInfo {
+    return {
+      version: this.config.version,
+      dataDir: this.config.dataDir,
+      startedAt: this.startedAt,
+      model: this.llm?.info ?? null,
+      modelError: this.llm ? null : this.modelError,
+    };
+  }
+
+  listProcesses(): ProcessInfo[] {
+    return this.table.list();
+  }
+
+  transcript(pid: number): TranscriptEntry[] {
+    return this.table.transcript(pid);
+  }
+
+  listGallery(): AgentManifest[] {
+    return [...this.gallery.values()];
+  }
+
+  listTools(): ToolManifest[] {
+    return this.tools.list();
+  }
+
+  /** Stops every process without an exit (a restart recovers them), then frees the model and the journal. */
+  async dispose(): Promise<void> {
+    for (const process of this.processes.values()) process.halt();
+    await Promise.allSettled([...this.running]);
+    const llm = this.llm;
+    this.llm = null;
+    this.scheduler = null;
+    await llm?.dispose();
+    await this.store.dispose();
+  }
+}

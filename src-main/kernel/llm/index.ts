@@ -1,0 +1,16 @@
+export type {
+  ChatMessage,
+  GenerateOptions,
+  GenerationCursor,
+  GenerateResult,
+  GpuChoice,
+  LlmBackend,
+  LlmLoadOptions,
+  LlmSlot,
+  OutputGrammar,
+  StopReason,
+  Token,
+} from './llm-backend.js';
+export { loadLlamaBackend } from './llama-backend.js';
+export { inspectModelFile } from './model-file.js';
+export { defaultThreadCount } from './threads.js';

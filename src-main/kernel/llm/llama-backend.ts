@@ -1,0 +1,255 @@
+import {
+  getLlama,
+  resolveChatWrapper,
+  type ChatHistoryItem,
+  type ChatWrapper,
+  LlamaGrammarEvaluationState,
+  LlamaLogLevel,
+  type Llama,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaGrammar,
+  type LlamaModel,
+} from 'node-llama-cpp';
+import type { GpuBackend, ModelInfo } from '../../../src-shared/index.js';
+import { KernelError } from '../core/kernel-error.js';
+import type {
+  ChatMessage,
+  GenerateOptions,
+  GenerateResult,
+  GpuChoice,
+  LlmBackend,
+  LlmLoadOptions,
+  LlmSlot,
+  OutputGrammar,
+  StopReason,
+  Token,
+} from './llm-backend.js';
+import { inspectModelFile, modelSha256 } from './model-file.js';
+import { defaultThreadCount } from './threads.js';
+
+const llamaByChoice = new Map<GpuChoice, Promise<Llama>>();
+
+/** One llama.cpp runtime per process and GPU choice; GPU detection happens here. */
+function sharedLlama(gpu: GpuChoice): Promise<Llama> {
+  let pending = llamaByChoice.get(gpu);
+  if (!pending) {
+    pending = getLlama({
+      gpu: gpu === 'cpu' ? false : gpu,
+      logLevel: LlamaLogLevel.error,
+      build: 'never',
+      progressLogs: false,
+    });
+    llamaByChoice.set(gpu, pending);
+    pending.catch(() => llamaByChoice.delete(gpu));
+  }
+  return pending;
+}
+
+class LlamaGrammarHandle implements OutputGrammar {
+  constructor(
+    readonly jsonSchema: object,
+    readonly grammar: LlamaGrammar,
+  ) {}
+}
+
+export async function loadLlamaBackend(options: LlmLoadOptions): Promise<LlmBackend> {
+  const file = await inspectModelFile(options.modelPath);
+  const llama = await sharedLlama(options.gpu);
+  let model: LlamaModel;
+  try {
+    model = await llama.loadModel({ modelPath: file.path });
+  } catch (error) {
+    throw new KernelError('MODEL_INVALID', `llama.cpp could not load ${file.path}: ${(error as Error).message}`, {
+      path: file.path,
+    });
+  }
+  const threads = options.threads ?? defaultThreadCount();
+  let context: LlamaContext;
+  try {
+    context = await model.createContext({
+      contextSize: Math.min(options.contextSize, model.trainContextSize),
+      sequences: options.slots,
+      threads,
+    });
+  } catch (error) {
+    await model.dispose();
+    throw new KernelError('MODEL_INVALID', `could not create a context for ${file.name}: ${(error as Error).message}`);
+  }
+  const backend: GpuBackend = llama.gpu === false ? 'cpu' : llama.gpu;
+  const vram = backend === 'cpu' ? null : await llama.getVramState();
+  const info: ModelInfo = {
+    path: file.path,
+    name: file.name,
+    sizeBytes: file.sizeBytes,
+    sha256: await modelSha256(file, options.cacheDir),
+    trainContextSize: model.trainContextSize,
+    contextSize: context.contextSize,
+    slots: options.slots,
+    hasChatTemplate: typeof model.fileInfo.metadata.tokenizer?.chat_template === 'string',
+    backend,
+    devices: backend === 'cpu' ? [] : await llama.getGpuDeviceNames(),
+    vram: vram ? { totalBytes: vram.total, usedBytes: vram.used } : null,
+    gpuLayers: model.gpuLayers,
+    totalLayers: model.fileInsights.totalLayers,
+    threads,
+  };
+  return new LlamaBackend(llama, model, context, info);
+}
+
+class LlamaBackend implements LlmBackend {
+  private readonly slots: LlamaSlot[] = [];
+  private readonly free: LlamaSlot[] = [];
+  readonly bosTokens: readonly Token[];
+  private readonly chatWrapper: ChatWrapper | null;
+
+  constructor(
+    private readonly llama: Llama,
+    private readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    readonly info: ModelInfo,
+  ) {
+    for (let index = 0; index < info.slots; index++) {
+      const slot = new LlamaSlot(index, context.getSequence(), model);
+      this.slots.push(slot);
+      this.free.push(slot);
+    }
+    this.bosTokens = model.tokens.bos === null ? [] : [model.tokens.bos];
+    this.chatWrapper = info.hasChatTemplate ? resolveChatWrapper(model) : null;
+  }
+
+  formatChat(messages: readonly ChatMessage[]): Token[] | null {
+    if (!this.chatWrapper) return null;
+    const chatHistory: ChatHistoryItem[] = messages.map((message) =>
+      message.role === 'assistant' ? { type: 'model', response: [message.text] } : { type: message.role, text: message.text },
+    );
+    chatHistory.push({ type: 'model', response: [] });
+    const { contextText } = this.chatWrapper.generateContextState({ chatHistory });
+    return contextText.tokenize(this.model.tokenizer) as Token[];
+  }
+
+  tokenize(text: string): Token[] {
+    return this.model.tokenize(text) as Token[];
+  }
+
+  detokenize(tokens: readonly Token[]): string {
+    return this.model.detokenize(tokens as never[]);
+  }
+
+  async compileGrammar(jsonSchema: object): Promise<OutputGrammar> {
+    const grammar = await this.llama.createGrammarForJsonSchema(jsonSchema as never);
+    return new LlamaGrammarHandle(jsonSchema, grammar);
+  }
+
+  acquireSlot(preferred?: number): LlmSlot | undefined {
+    const index = this.free.findIndex((slot) => slot.index === preferred);
+    return index >= 0 ? this.free.splice(index, 1)[0] : this.free.shift();
+  }
+
+  release(slot: LlmSlot): void {
+    const owned = this.slots[slot.index];
+    if (owned && owned === slot && !this.free.includes(owned)) this.free.push(owned);
+  }
+
+  get freeSlots(): number {
+    return this.free.length;
+  }
+
+  async dispose(): Promise<void> {
+    for (const slot of this.slots) await slot.dispose();
+    await this.context.dispose();
+    await this.model.dispose();
+  }
+}
+
+class LlamaSlot implements LlmSlot {
+  constructor(
+    readonly index: number,
+    private readonly sequence: LlamaContextSequence,
+    private readonly model: LlamaModel,
+  ) {}
+
+  /** Drops the KV cells after the longest prefix shared with `prompt`; returns what is left to evaluate. */
+  private async alignTo(prompt: readonly Token[]): Promise<Token[]> {
+    const current = this.sequence.nextTokenIndex;
+    let keep = this.sequence.compareContextTokens(prompt as never[]).firstDifferentIndex;
+    // The last prompt token must be evaluated again to get logits for the next one.
+    if (keep >= prompt.length) keep = prompt.length - 1;
+    if (keep < current) await this.sequence.eraseContextTokenRanges([{ start: keep, end: current }]);
+    return prompt.slice(keep) as Token[];
+  }
+
+  async generate(prompt: readonly Token[], options: GenerateOptions): Promise<GenerateResult> {
+    if (prompt.length === 0) throw new KernelError('INVALID_REQUEST', 'cannot generate from an empty prompt');
+    if (prompt.length + (options.resume?.tokens.length ?? 0) + options.maxTokens > this.sequence.contextSize) {
+      throw new KernelError(
+        'INVALID_REQUEST',
+        `prompt of ${prompt.length} tokens plus ${options.maxTokens} to generate exceeds the slot's ${this.sequence.contextSize}-token context`,
+      );
+    }
+    const started = performance.now();
+    const resumed = options.resume;
+    const input = await this.alignTo([...prompt, ...(resumed?.tokens ?? [])]);
+    const grammar = options.grammar as LlamaGrammarHandle | undefined;
+    // llama.cpp's sampler advances the grammar as it samples, so a kept state is exactly where generation stopped.
+    const grammarEvaluationState =
+      (resumed?.grammarState as LlamaGrammarEvaluationState | undefined) ??
+      (grammar ? new LlamaGrammarEvaluationState({ model: this.model, grammar: grammar.grammar }) : undefined);
+    const tokens: Token[] = [...(resumed?.tokens ?? [])];
+    const firstNew = tokens.length;
+    let text = resumed?.text ?? '';
+    let stopReason: StopReason = 'eos';
+    const iterator = this.sequence.evaluate(input as never[], {
+      temperature: options.temperature,
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(grammarEvaluationState ? { grammarEvaluationState } : {}),
+    });
+    try {
+      for await (const token of iterator) {
+        tokens.push(token as Token);
+        const decoded = this.model.detokenize(tokens as never[]);
+        // Hold back a piece that ends inside a multi-byte character.
+        if (!decoded.endsWith('\uFFFD')) {
+          const piece = decoded.slice(text.length);
+          text = decoded;
+          if (piece) options.onText?.(piece);
+        }
+        if (options.isComplete?.(text)) {
+          stopReason = 'complete';
+          break;
+        }
+        if (tokens.length - firstNew >= options.maxTokens) {
+          stopReason = 'max-tokens';
+          break;
+        }
+        if (options.signal?.aborted) {
+          stopReason = 'aborted';
+          break;
+        }
+      }
+    } finally {
+      await iterator.return();
+    }
+    const final = this.model.detokenize(tokens as never[]);
+    if (stopReason !== 'aborted' && final.length > text.length) {
+      options.onText?.(final.slice(text.length));
+      text = final;
+    }
+    return {
+      tokens,
+      text,
+      grammarState: grammarEvaluationState,
+      stopReason,
+      evaluatedPromptTokens: input.length,
+      durationMs: performance.now() - started,
+    };
+  }
+
+  async clear(): Promise<void> {
+    await this.sequence.clearHistory();
+  }
+
+  async dispose(): Promise<void> {
+    if (!this.sequence.disposed) await this.sequence.dispose();
+  }
+}

@@ -1,0 +1,89 @@
+import type { ModelInfo } from '../../../src-shared/index.js';
+import type { Disposable } from '../core/disposable.js';
+
+export type Token = number;
+
+export type GpuChoice = 'auto' | 'cpu' | 'cuda' | 'vulkan' | 'metal';
+
+export interface LlmLoadOptions {
+  modelPath: string;
+  gpu: GpuChoice;
+  /** Decode threads; omitted picks the deliberate default (see `defaultThreadCount`). */
+  threads?: number;
+  /** Tokens per sequence slot. */
+  contextSize: number;
+  /** Sequences that agents run in at the same time. */
+  slots: number;
+  /** Where to cache model hashes so a big file is hashed once. */
+  cacheDir?: string;
+}
+
+/** A compiled output constraint: the model can only emit text this grammar accepts. */
+export interface OutputGrammar {
+  readonly jsonSchema: object;
+}
+
+/** Where a cut-short generation stopped, so it can go on as if never interrupted. */
+export interface GenerationCursor {
+  readonly tokens: readonly Token[];
+  readonly text: string;
+  /** The grammar's parse state after those tokens (opaque to callers). */
+  readonly grammarState: unknown;
+}
+
+export interface GenerateOptions {
+  grammar?: OutputGrammar;
+  /** Continue a generation that stopped early; the prompt must not include its tokens. */
+  resume?: GenerationCursor;
+  temperature: number;
+  seed?: number;
+  maxTokens: number;
+  signal?: AbortSignal;
+  /** Called with each decoded piece of text as it is produced. */
+  onText?: (text: string) => void;
+  /** Stop as soon as the text produced so far is a complete answer. */
+  isComplete?: (text: string) => boolean;
+}
+
+export type StopReason = 'complete' | 'max-tokens' | 'eos' | 'aborted';
+
+export interface GenerateResult extends GenerationCursor {
+  /** All tokens of this generation, including those of a resumed cursor. */
+  tokens: Token[];
+  text: string;
+  stopReason: StopReason;
+  /** Prompt tokens actually evaluated (those not already in the slot's KV cache). */
+  evaluatedPromptTokens: number;
+  durationMs: number;
+}
+
+/** One sequence of the shared context: an agent's KV cache while it holds the slot. */
+export interface LlmSlot extends Disposable {
+  readonly index: number;
+  /** Generate a continuation of `prompt`, reusing whatever prefix of it is already in the KV cache. */
+  generate(prompt: readonly Token[], options: GenerateOptions): Promise<GenerateResult>;
+  clear(): Promise<void>;
+}
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  text: string;
+}
+
+export interface LlmBackend extends Disposable {
+  readonly info: ModelInfo;
+  tokenize(text: string): Token[];
+  detokenize(tokens: readonly Token[]): string;
+  /** Beginning-of-sequence token(s) the model expects at the start of a prompt. */
+  readonly bosTokens: readonly Token[];
+  compileGrammar(jsonSchema: object): Promise<OutputGrammar>;
+  /**
+   * Renders a conversation with the model's own chat template, ending in an open assistant turn;
+   * null when the model has none (then callers use a plain completion format).
+   */
+  formatChat(messages: readonly ChatMessage[]): Token[] | null;
+  /** A free slot (`preferred` when it is free, to reuse its KV cache), or undefined when all are held. */
+  acquireSlot(preferred?: number): LlmSlot | undefined;
+  release(slot: LlmSlot): void;
+  readonly freeSlots: number;
+}

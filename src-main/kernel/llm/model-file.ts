@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { KernelError } from '../core/kernel-error.js';
+
+const GGUF_MAGIC = Buffer.from('GGUF', 'ascii');
+
+export interface ModelFileFacts {
+  path: string;
+  name: string;
+  sizeBytes: number;
+  mtimeMs: number;
+}
+
+/** Checks that a path is a readable GGUF file before llama.cpp is asked to load it. */
+export async function inspectModelFile(path: string): Promise<ModelFileFacts> {
+  const absolute = resolve(path);
+  let facts;
+  try {
+    facts = await stat(absolute);
+  } catch {
+    throw new KernelError('MODEL_NOT_FOUND', `model file not found: ${absolute}`, { path: absolute });
+  }
+  if (!facts.isFile()) throw new KernelError('MODEL_INVALID', `model path is not a file: ${absolute}`, { path: absolute });
+  const handle = await open(absolute, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    if (bytesRead < 4 || !head.equals(GGUF_MAGIC)) {
+      throw new KernelError('MODEL_INVALID', `not a GGUF model (the file does not start with "GGUF"): ${absolute}`, {
+        path: absolute,
+      });
+    }
+  } finally {
+    await handle.close();
+  }
+  return { path: absolute, name: basename(absolute), sizeBytes: facts.size, mtimeMs: facts.mtimeMs };
+}
+
+/** sha256 of a model file, cached by path, size and mtime so a multi-GB file is read once. */
+export async function modelSha256(facts: ModelFileFacts, cacheDir?: string): Promise<string> {
+  const cachePath = cacheDir ? join(cacheDir, 'model-hashes.json') : undefined;
+  const key = `${facts.path}|${facts.sizeBytes}|${facts.mtimeMs}`;
+  let cache: Record<string, string> = {};
+  if (cachePath) {
+    try {
+      cache = JSON.parse(await readFile(cachePath, 'utf8')) as Record<string, string>;
+    } catch {
+      cache = {};
+    }
+    const known = cache[key];
+    if (known) return known;
+  }
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(facts.path)) hash.update(chunk as Buffer);
+  const digest = hash.digest('hex');
+  if (cachePath && cacheDir) {
+    cache[key] = digest;
+    await mkdir(cacheDir, { recursive: true });
+    await writeFile(cachePath, JSON.stringify(cache, null, 2));
+  }
+  return digest;
+}

@@ -1,0 +1,236 @@
+import type {
+  AgentAction,
+  AgentManifest,
+  ExitStatus,
+  Priority,
+  ProcessCounters,
+  ProcessState,
+  SyscallRequest,
+  SyscallResponse,
+} from '../../../src-shared/index.js';
+import { emptyCounters } from '../../../src-shared/index.js';
+import type { EventBus } from '../core/event-bus.js';
+import { KernelError, toErrorPayload } from '../core/kernel-error.js';
+import type { SyscallDispatcher } from '../core/syscall-dispatcher.js';
+import type { GenerationCursor, LlmBackend, OutputGrammar } from '../llm/index.js';
+import type { SlotScheduler } from '../scheduler/index.js';
+import type { ToolRegistry } from '../tools/index.js';
+import { PromptBuilder, type StepRecord } from './prompt-builder.js';
+import { describeTools, isCompleteJson, parseAction, stepSchema } from './step-protocol.js';
+
+export interface AgentHost {
+  readonly llm: LlmBackend;
+  readonly scheduler: SlotScheduler;
+  readonly dispatcher: SyscallDispatcher;
+  readonly bus: EventBus;
+  readonly tools: ToolRegistry;
+}
+
+const COUNTER_INTERVAL_MS = 250;
+
+/**
+ * One agent as a kernel process: generate a step, run it through the syscall dispatcher,
+ * append the result, repeat until a final answer, a kill, or the step limit.
+ */
+export class AgentProcess {
+  private readonly killSwitch = new AbortController();
+  private stepSwitch: AbortController | null = null;
+  private suspended: { resume: () => void; wait: Promise<void> } | null = null;
+  private terminal = false;
+  private lastSlot: number | null = null;
+  private partial: GenerationCursor | null = null;
+  private counters: ProcessCounters = emptyCounters();
+  private lastCounterEmit = 0;
+
+  constructor(
+    private readonly host: AgentHost,
+    readonly pid: number,
+    readonly manifest: AgentManifest,
+    private readonly task: string,
+    public priority: Priority,
+    private readonly steps: StepRecord[] = [],
+    counters?: ProcessCounters,
+  ) {
+    if (counters) this.counters = { ...counters };
+  }
+
+  get isTerminal(): boolean {
+    return this.terminal;
+  }
+
+  async run(): Promise<void> {
+    try {
+      const tools = this.manifest.tools.map((name) => this.host.tools.manifest(name));
+      const grammar = await this.host.llm.compileGrammar(stepSchema(this.manifest, tools));
+      const system = `${this.manifest.systemPrompt}\n\n${describeTools(tools)}`;
+      const prompt = new PromptBuilder(this.host.llm, system, this.task);
+      while (!this.terminal) {
+        if (this.steps.length >= this.manifest.model.maxSteps) {
+          this.exit('exited', { code: 2, reason: `step limit of ${this.manifest.model.maxSteps} reached without a final answer` });
+          return;
+        }
+        await this.suspended?.wait;
+        if (this.terminal) return;
+        const finished = await this.generateStep(prompt, grammar);
+        if (finished) await this.act(finished.text, finished.tokens);
+      }
+    } catch (error) {
+      if (this.terminal) return;
+      const payload = toErrorPayload(error);
+      this.exit('crashed', { code: 1, reason: `${payload.code}: ${payload.message}` });
+    }
+  }
+
+  /** Runs the model for one step; returns undefined when the step was cut short by a suspend. */
+  private async generateStep(prompt: PromptBuilder, grammar: OutputGrammar) {
+    const step = this.steps.length + 1;
+    this.setState('ready', null);
+    const slot = await this.host.scheduler.acquire({
+      pid: this.pid,
+      priority: this.priority,
+      preferredSlot: this.lastSlot,
+      signal: this.killSwitch.signal,
+    });
+    this.stepSwitch = new AbortController();
+    const signal = AbortSignal.any([this.killSwitch.signal, this.stepSwitch.signal]);
+    try {
+      if (this.terminal || this.suspended) return undefined;
+      this.lastSlot = slot.index;
+      this.setState('running', slot.index);
+      const result = await slot.generate(prompt.build(this.steps), {
+        grammar,
+        temperature: this.manifest.model.temperature,
+        ...(this.manifest.model.seed === undefined ? {} : { seed: this.manifest.model.seed }),
+        maxTokens: this.manifest.model.maxTokensPerStep,
+        signal,
+        ...(this.partial ? { resume: this.partial } : {}),
+        isComplete: isCompleteJson,
+        onText: (text) => {
+          if (!this.terminal) this.host.bus.emit({ type: 'proc.output', pid: this.pid, step, text });
+        },
+      });
+      const produced = result.tokens.length - (this.partial?.tokens.length ?? 0);
+      this.meter(result.evaluatedPromptTokens, produced, result.durationMs);
+      if (result.stopReason === 'aborted') {
+        this.partial = result;
+        return undefined;
+      }
+      this.partial = null;
+      return result;
+    } finally {
+      this.stepSwitch = null;
+      this.host.scheduler.release(slot);
+    }
+  }
+
+  /** Validates the step and turns it into a syscall; a bad step is reported back to the model. */
+  private async act(text: string, tokens: number[]): Promise<void> {
+    const step = this.steps.length + 1;
+    let action: AgentAction;
+    try {
+      action = parseAction(text, this.manifest.tools);
+      if (action.type === 'tool') this.host.tools.validateArgs(action.tool, action.args);
+    } catch (error) {
+      const payload = toErrorPayload(error);
+      this.host.bus.emit({ type: 'proc.step-rejected', pid: this.pid, step, error: payload });
+      this.record(step, text, tokens, `error: ${payload.message}`);
+      return;
+    }
+    this.host.bus.emit({ type: 'proc.step', pid: this.pid, step, action });
+    if (action.type === 'final') {
+      this.record(step, text, tokens, 'done');
+      await this.syscall({ call: 'proc.exit', answer: action.answer });
+      return;
+    }
+    this.setState('waiting', null);
+    this.counters.toolCalls++;
+    const started = performance.now();
+    const response = await this.syscall({ call: 'tool.call', tool: action.tool, args: action.args });
+    if (this.terminal) return;
+    this.host.bus.emit({
+      type: 'proc.tool-result',
+      pid: this.pid,
+      step,
+      tool: action.tool,
+      ok: response.ok,
+      ...(response.ok ? { value: response.value } : { error: response.error }),
+      durationMs: performance.now() - started,
+    });
+    this.record(step, text, tokens, response.ok ? JSON.stringify(response.value) : `error: ${response.error.message}`);
+  }
+
+  private record(step: number, actionText: string, actionTokens: number[], resultText: string): void {
+    this.steps.push({ step, actionText, actionTokens, resultText });
+    this.counters.steps = this.steps.length;
+    this.emitCounters(true);
+  }
+
+  private meter(promptTokens: number, producedTokens: number, durationMs: number): void {
+    this.counters.tokensIn += promptTokens;
+    this.counters.tokensOut += producedTokens;
+    if (this.host.llm.info.backend === 'cpu') this.counters.cpuMs += durationMs;
+    else this.counters.gpuMs += durationMs;
+    this.counters.tokensPerSecond = durationMs > 0 ? (producedTokens * 1000) / durationMs : 0;
+    this.emitCounters(false);
+  }
+
+  private emitCounters(force: boolean): void {
+    const now = Date.now();
+    if (this.terminal || (!force && now - this.lastCounterEmit < COUNTER_INTERVAL_MS)) return;
+    this.lastCounterEmit = now;
+    this.host.bus.emit({ type: 'proc.counters', pid: this.pid, counters: { ...this.counters } });
+  }
+
+  private setState(state: ProcessState, slot: number | null, reason?: string): void {
+    if (this.terminal) return;
+    this.host.bus.emit({ type: 'proc.state', pid: this.pid, state, slot, ...(reason ? { reason } : {}) });
+  }
+
+  private syscall(request: SyscallRequest): Promise<SyscallResponse> {
+    this.counters.syscalls++;
+    return this.host.dispatcher.dispatch(this.pid, request, this.killSwitch.signal);
+  }
+
+  /** Takes effect at the next token boundary; the step in progress goes on from there on resume. */
+  suspend(): void {
+    if (this.terminal || this.suspended) return;
+    let resume = (): void => {};
+    const wait = new Promise<void>((resolve) => (resume = resolve));
+    this.suspended = { resume, wait };
+    this.stepSwitch?.abort();
+    this.setState('suspended', null, 'suspended by request');
+  }
+
+  resume(): void {
+    const gate = this.suspended;
+    if (!gate || this.terminal) return;
+    this.suspended = null;
+    this.setState('ready', null, 'resumed');
+    gate.resume();
+  }
+
+  get isSuspended(): boolean {
+    return this.suspended !== null;
+  }
+
+  kill(reason = 'killed'): void {
+    this.exit('exited', { code: 137, reason });
+  }
+
+  /** Stops the process without an exit: on kernel shutdown, so a restart finds it still live and recovers it. */
+  halt(): void {
+    this.terminal = true;
+    this.killSwitch.abort(new KernelError('INVALID_STATE', 'kernel shutting down'));
+    this.suspended?.resume();
+  }
+
+  /** The one way out: emits the final counters and the exit, stops everything in flight. */
+  exit(state: 'exited' | 'crashed', status: ExitStatus): void {
+    if (this.terminal) return;
+    this.emitCounters(true);
+    this.terminal = true;
+    this.host.bus.emit({ type: 'proc.exited', pid: this.pid, state, exit: status });
+    this.killSwitch.abort(new KernelError('INVALID_STATE', status.reason));
+    this.suspended?.resume();
+  }
+}

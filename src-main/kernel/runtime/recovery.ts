@@ -1,0 +1,27 @@
+import type { TranscriptEntry } from '../../../src-shared/index.js';
+import type { LlmBackend } from '../llm/index.js';
+import type { StepRecord } from './prompt-builder.js';
+
+/**
+ * Rebuilds the finished steps of an agent from its journaled transcript. A step cut short by a
+ * crash has output but no call, answer or rejection: it is dropped and generated again.
+ */
+export function stepsFromTranscript(transcript: readonly TranscriptEntry[], llm: LlmBackend): StepRecord[] {
+  const steps: StepRecord[] = [];
+  const outputs = new Map<number, string>();
+  for (const entry of transcript) {
+    if (entry.kind === 'output') outputs.set(entry.step, (outputs.get(entry.step) ?? '') + entry.text);
+  }
+  const push = (step: number, actionText: string, resultText: string): void => {
+    steps.push({ step, actionText, actionTokens: llm.tokenize(actionText), resultText });
+  };
+  for (const entry of transcript) {
+    if (entry.kind === 'rejected') {
+      push(entry.step, outputs.get(entry.step)?.trim() ?? '', `error: ${entry.error.message}`);
+    } else if (entry.kind === 'tool-result') {
+      const actionText = outputs.get(entry.step)?.trim() ?? '';
+      push(entry.step, actionText, entry.ok ? JSON.stringify(entry.value) : `error: ${entry.error?.message ?? 'failed'}`);
+    }
+  }
+  return steps;
+}

@@ -1,0 +1,1 @@
+export { SlotScheduler, strictPriorityPolicy, type SchedulerPolicy, type SlotRequest } from './slot-scheduler.js';

@@ -1,0 +1,3 @@
+export { startKernelServer, type KernelServer, type KernelServerOptions } from './kernel-server.js';
+export { connectKernel } from './node-transport.js';
+export { writeConnectionFile, readConnectionFile, removeConnectionFile, type ConnectionInfo } from './connection-file.js';

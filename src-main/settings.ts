@@ -1,0 +1,96 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { GpuChoice, KernelConfig } from './kernel/index.js';
+
+/** The package root, found from this file whether it runs from source or from dist/. */
+export function packageRoot(): string {
+  let directory = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(directory, 'package.json');
+    if (existsSync(candidate)) {
+      const pkg = JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string };
+      if (pkg.name === 'agentic-microkernel') return directory;
+    }
+    const parent = dirname(directory);
+    if (parent === directory) throw new Error('cannot find the agentic-microkernel package root');
+    directory = parent;
+  }
+}
+
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.AMK_DATA_DIR) return resolve(env.AMK_DATA_DIR);
+  if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'amk');
+  if (process.platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'amk');
+  return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'amk');
+}
+
+/** Settings a user may keep in `<data dir>/config.json`; flags and environment override them. */
+interface SettingsFile {
+  model?: string;
+  gpu?: GpuChoice;
+  threads?: number;
+  slots?: number;
+  contextSize?: number;
+}
+
+function readSettingsFile(dataDir: string): SettingsFile {
+  const path = join(dataDir, 'config.json');
+  if (!existsSync(path)) return {};
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as SettingsFile;
+  } catch (error) {
+    throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** The first GGUF in `<data dir>/models`, where the app keeps the models it downloads. */
+function installedModel(dataDir: string): string | null {
+  const directory = join(dataDir, 'models');
+  if (!existsSync(directory)) return null;
+  const gguf = readdirSync(directory).filter((file) => file.endsWith('.gguf')).sort();
+  return gguf[0] ? join(directory, gguf[0]) : null;
+}
+
+export interface SettingsFlags {
+  model?: string;
+  dataDir?: string;
+  gpu?: string;
+  threads?: string;
+  slots?: string;
+  context?: string;
+}
+
+const GPU_CHOICES: readonly GpuChoice[] = ['auto', 'cpu', 'cuda', 'vulkan', 'metal'];
+
+function positiveInt(name: string, value: string | number | undefined, fallback: number | undefined): number | undefined {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  return number;
+}
+
+/** Resolves the kernel's configuration: flags, then AMK_* variables, then config.json, then defaults. */
+export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv = process.env): KernelConfig {
+  const dataDir = flags.dataDir ? resolve(flags.dataDir) : defaultDataDir(env);
+  const file = readSettingsFile(dataDir);
+  const gpu = (flags.gpu ?? env.AMK_GPU ?? file.gpu ?? 'auto') as GpuChoice;
+  if (!GPU_CHOICES.includes(gpu)) throw new Error(`--gpu must be one of ${GPU_CHOICES.join(', ')}, got "${gpu}"`);
+  const model = flags.model ?? env.AMK_MODEL ?? file.model ?? installedModel(dataDir);
+  const threads = positiveInt('--threads', flags.threads ?? env.AMK_THREADS, file.threads);
+  return {
+    dataDir,
+    modelPath: model ? resolve(model) : null,
+    gpu,
+    ...(threads === undefined ? {} : { threads }),
+    slots: positiveInt('--slots', flags.slots ?? env.AMK_SLOTS, file.slots ?? 4)!,
+    contextSize: positiveInt('--context', flags.context ?? env.AMK_CONTEXT, file.contextSize ?? 2048)!,
+    galleryDir: env.AMK_GALLERY_DIR ? resolve(env.AMK_GALLERY_DIR) : join(packageRoot(), 'assets', 'gallery'),
+    version: packageVersion(),
+  };
+}

@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import { ErrorPayload } from './errors.js';
+import { AgentManifest } from './manifest.contract.js';
+import { ModelInfo } from './model.contract.js';
+import { ExitStatus, Priority, ProcessCounters, ProcessInfo, ProcessState } from './process.contract.js';
+import { AgentAction } from './syscall.contract.js';
+
+const envelope = { seq: z.number().int().nonnegative(), at: z.number() };
+
+export const KernelEvent = z.discriminatedUnion('type', [
+  z.object({ ...envelope, type: z.literal('kernel.started'), version: z.string() }),
+  z.object({ ...envelope, type: z.literal('model.loaded'), model: ModelInfo }),
+  z.object({ ...envelope, type: z.literal('model.failed'), error: ErrorPayload }),
+  z.object({ ...envelope, type: z.literal('proc.spawned'), process: ProcessInfo, manifest: AgentManifest }),
+  z.object({
+    ...envelope,
+    type: z.literal('proc.state'),
+    pid: z.number(),
+    state: ProcessState,
+    slot: z.number().nullable(),
+    reason: z.string().optional(),
+  }),
+  z.object({ ...envelope, type: z.literal('proc.priority'), pid: z.number(), priority: Priority }),
+  z.object({ ...envelope, type: z.literal('proc.counters'), pid: z.number(), counters: ProcessCounters }),
+  /** Streamed model output: one event per decoded token (coalesced for slow subscribers). */
+  z.object({ ...envelope, type: z.literal('proc.output'), pid: z.number(), step: z.number(), text: z.string() }),
+  /** A finished model step: a validated action. */
+  z.object({ ...envelope, type: z.literal('proc.step'), pid: z.number(), step: z.number(), action: AgentAction }),
+  /** A model step that did not parse or validate; the agent is told and tries again. */
+  z.object({ ...envelope, type: z.literal('proc.step-rejected'), pid: z.number(), step: z.number(), error: ErrorPayload }),
+  z.object({
+    ...envelope,
+    type: z.literal('proc.tool-result'),
+    pid: z.number(),
+    step: z.number(),
+    tool: z.string(),
+    ok: z.boolean(),
+    value: z.unknown().optional(),
+    error: ErrorPayload.optional(),
+    durationMs: z.number(),
+  }),
+  z.object({ ...envelope, type: z.literal('proc.exited'), pid: z.number(), state: ProcessState, exit: ExitStatus }),
+  z.object({
+    ...envelope,
+    type: z.literal('syscall'),
+    pid: z.number(),
+    call: z.string(),
+    ok: z.boolean(),
+    durationMs: z.number(),
+    errorCode: z.string().optional(),
+  }),
+  /** Sent to one subscriber whose queue overflowed: how many events it missed. */
+  z.object({ ...envelope, type: z.literal('bus.lagged'), dropped: z.number() }),
+]);
+export type KernelEvent = z.infer<typeof KernelEvent>;
+export type KernelEventType = KernelEvent['type'];
+export type KernelEventOf<T extends KernelEventType> = Extract<KernelEvent, { type: T }>;
+/** An event before the bus stamps it with a sequence number and time. */
+export type KernelEventBody = KernelEvent extends infer E ? (E extends KernelEvent ? Omit<E, 'seq' | 'at'> : never) : never;

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { ErrorPayload } from './errors.js';
+import { KernelEvent } from './event.contract.js';
+import { AgentManifest } from './manifest.contract.js';
+import { KernelInfo } from './model.contract.js';
+import { Nice, PriorityClass, ProcessInfo } from './process.contract.js';
+import { ToolManifest } from './tool.contract.js';
+import { TranscriptEntry } from './transcript.contract.js';
+
+const Pid = z.object({ pid: z.number().int().positive() }).strict();
+const Empty = z.object({}).strict();
+const Ok = z.object({ ok: z.literal(true) });
+
+/**
+ * The one API the renderer, the headless server and the CLI speak.
+ * Each method names its params and result schema; both ends validate.
+ */
+export const kernelApi = {
+  'kernel.info': { params: Empty, result: KernelInfo },
+  'proc.list': { params: Empty, result: z.array(ProcessInfo) },
+  'proc.get': { params: Pid, result: ProcessInfo },
+  'proc.spawn': {
+    params: z
+      .object({
+        /** A gallery agent id, or a whole manifest. */
+        agent: z.union([z.string(), z.record(z.string(), z.unknown())]),
+        task: z.string().min(1),
+        priorityClass: PriorityClass.optional(),
+      })
+      .strict(),
+    result: ProcessInfo,
+  },
+  'proc.kill': { params: Pid, result: ProcessInfo },
+  'proc.suspend': { params: Pid, result: ProcessInfo },
+  'proc.resume': { params: Pid, result: ProcessInfo },
+  'proc.renice': {
+    params: z.object({ pid: z.number().int().positive(), nice: Nice.optional(), class: PriorityClass.optional() }).strict(),
+    result: ProcessInfo,
+  },
+  'proc.wait': {
+    params: z.object({ pid: z.number().int().positive(), timeoutMs: z.number().int().positive().optional() }).strict(),
+    result: ProcessInfo,
+  },
+  'proc.transcript': { params: Pid, result: z.array(TranscriptEntry) },
+  'gallery.list': { params: Empty, result: z.array(AgentManifest) },
+  'tools.list': { params: Empty, result: z.array(ToolManifest) },
+  /** Starts the event stream on this connection. */
+  'events.subscribe': { params: Empty, result: Ok },
+} as const;
+
+export type KernelApi = typeof kernelApi;
+export type KernelMethod = keyof KernelApi;
+export type KernelParams<M extends KernelMethod> = z.input<KernelApi[M]['params']>;
+export type KernelResult<M extends KernelMethod> = z.infer<KernelApi[M]['result']>;
+
+export function isKernelMethod(name: string): name is KernelMethod {
+  return Object.hasOwn(kernelApi, name);
+}
+
+export const ClientMessage = z
+  .object({ id: z.number().int().nonnegative(), method: z.string(), params: z.unknown().optional() })
+  .strict();
+export type ClientMessage = z.infer<typeof ClientMessage>;
+
+export const ServerMessage = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('result'), id: z.number(), result: z.unknown() }),
+  z.object({ kind: z.literal('error'), id: z.number().nullable(), error: ErrorPayload }),
+  z.object({ kind: z.literal('event'), event: KernelEvent }),
+]);
+export type ServerMessage = z.infer<typeof ServerMessage>;
+
+/** What any transport (WebSocket, Electron IPC, in-process) offers a client. */
+export interface KernelClient {
+  call<M extends KernelMethod>(method: M, params: KernelParams<M>): Promise<KernelResult<M>>;
+  /** Returns the unsubscribe function. */
+  subscribe(listener: (event: KernelEvent) => void): () => void;
+  close(): void;
+}

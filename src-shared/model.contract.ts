@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+export const GpuBackend = z.enum(['cuda', 'vulkan', 'metal', 'cpu']);
+export type GpuBackend = z.infer<typeof GpuBackend>;
+
+export const ModelInfo = z.object({
+  path: z.string(),
+  name: z.string(),
+  sizeBytes: z.number().int().nonnegative(),
+  /** sha256 of the file, computed once at load; identifies the model for KV compatibility. */
+  sha256: z.string(),
+  trainContextSize: z.number().int().positive(),
+  contextSize: z.number().int().positive(),
+  slots: z.number().int().positive(),
+  hasChatTemplate: z.boolean(),
+  backend: GpuBackend,
+  devices: z.array(z.string()),
+  vram: z.object({ totalBytes: z.number(), usedBytes: z.number() }).nullable(),
+  gpuLayers: z.number().int().nonnegative(),
+  totalLayers: z.number().int().nonnegative(),
+  threads: z.number().int().positive(),
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+export const KernelInfo = z.object({
+  version: z.string(),
+  dataDir: z.string(),
+  startedAt: z.number(),
+  model: ModelInfo.nullable(),
+  /** Why no model is loaded, when none is. */
+  modelError: z.string().nullable(),
+});
+export type KernelInfo = z.infer<typeof KernelInfo>;

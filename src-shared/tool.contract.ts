@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { Capability } from './capability.contract.js';
+
+/** A JSON Schema document. Kept open: tools describe their own input and output. */
+export const JsonSchema = z.record(z.string(), z.unknown());
+export type JsonSchema = z.infer<typeof JsonSchema>;
+
+export const ToolLimits = z.object({
+  memoryPages: z.number().int().positive().max(65536).default(16),
+  timeMs: z.number().int().positive().max(600_000).default(2_000),
+  outputBytes: z.number().int().positive().max(16 * 1024 * 1024).default(64 * 1024),
+});
+export type ToolLimits = z.infer<typeof ToolLimits>;
+
+export const ToolName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'tool names are lower_snake_case, at most 64 characters');
+
+export const ToolManifest = z.object({
+  name: ToolName,
+  description: z.string().min(1),
+  /** `builtin` tools run inside the kernel; `wasm` tools run in the sandbox. */
+  runtime: z.enum(['builtin', 'wasm', 'mcp']),
+  inputSchema: JsonSchema,
+  outputSchema: JsonSchema.optional(),
+  capabilities: z.array(Capability).default([]),
+  limits: ToolLimits.default({ memoryPages: 16, timeMs: 2_000, outputBytes: 64 * 1024 }),
+  /** sha256 of the plugin bytes, pinned for `wasm` tools. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+});
+export type ToolManifest = z.infer<typeof ToolManifest>;
+export type ToolManifestInput = z.input<typeof ToolManifest>;
