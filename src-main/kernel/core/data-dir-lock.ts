@@ -12,6 +12,9 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/** Locks this process holds: a lock file naming our own pid may be a leftover of an earlier process with the same pid. */
+const heldHere = new Set<string>();
+
 /** One kernel per data directory: the journal has a single writer. A lock left by a dead process is taken over. */
 export function lockDataDir(dataDir: string): Disposable {
   const path = join(dataDir, 'kernel.lock');
@@ -20,11 +23,18 @@ export function lockDataDir(dataDir: string): Disposable {
       const fd = openSync(path, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
-      return { dispose: () => rmSync(path, { force: true }) };
+      heldHere.add(path);
+      return {
+        dispose: () => {
+          heldHere.delete(path);
+          rmSync(path, { force: true });
+        },
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
+      const ownedByOther = owner === process.pid ? heldHere.has(path) : Number.isInteger(owner) && owner > 0 && isAlive(owner);
+      if (ownedByOther) {
         throw new KernelError('INVALID_STATE', `data directory ${dataDir} is in use by another kernel (pid ${owner})`, { pid: owner });
       }
       rmSync(path, { force: true });

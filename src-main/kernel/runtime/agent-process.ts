@@ -97,7 +97,8 @@ export class AgentProcess {
       if (this.terminal || this.suspended) return undefined;
       this.lastSlot = slot.index;
       this.setState('running', slot.index);
-      const result = await slot.generate(prompt.build(this.steps), {
+      const budget = this.host.llm.info.contextSize - this.manifest.model.maxTokensPerStep;
+      const result = await slot.generate(prompt.build(this.steps, budget - (this.partial?.tokens.length ?? 0)), {
         grammar,
         temperature: this.manifest.model.temperature,
         ...(this.manifest.model.seed === undefined ? {} : { seed: this.manifest.model.seed }),

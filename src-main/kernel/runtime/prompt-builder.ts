@@ -1,3 +1,4 @@
+import { KernelError } from '../core/kernel-error.js';
 import type { ChatMessage, LlmBackend, Token } from '../llm/index.js';
 
 /** One finished step as the model will see it again. */
@@ -22,22 +23,36 @@ export class PromptBuilder {
     private readonly task: string,
   ) {}
 
-  build(steps: readonly StepRecord[]): Token[] {
-    const chat = this.llm.formatChat(this.messages(steps));
+  /**
+   * The prompt for the next step, within `budget` tokens. Until the pager takes over, the oldest
+   * steps are left out (and the model told how many) when the whole history does not fit.
+   */
+  build(steps: readonly StepRecord[], budget: number): Token[] {
+    for (let omitted = 0; omitted <= steps.length; omitted++) {
+      const tokens = this.render(steps.slice(omitted), omitted);
+      if (tokens.length <= budget) return tokens;
+    }
+    throw new KernelError('INVALID_STATE', `the system prompt and task alone exceed the ${budget}-token budget of a step`);
+  }
+
+  private render(steps: readonly StepRecord[], omitted: number): Token[] {
+    const note = omitted > 0 ? `(${omitted} earlier steps omitted)\n` : '';
+    const chat = this.llm.formatChat(this.messages(steps, note));
     if (chat) return chat;
-    const tokens: Token[] = [...this.llm.bosTokens, ...this.llm.tokenize(`${this.system}\n\nTask: ${this.task}\n`)];
+    const tokens: Token[] = [...this.llm.bosTokens, ...this.llm.tokenize(`${this.system}\n\nTask: ${this.task}\n${note}`)];
     for (const record of steps) {
       tokens.push(...this.llm.tokenize(`Step ${record.step}:`), ...record.actionTokens);
       tokens.push(...this.llm.tokenize(`\nResult ${record.step}: ${record.resultText}\n`));
     }
-    tokens.push(...this.llm.tokenize(`Step ${steps.length + 1}:`));
+    const next = (steps.at(-1)?.step ?? omitted) + 1;
+    tokens.push(...this.llm.tokenize(`Step ${next}:`));
     return tokens;
   }
 
-  private messages(steps: readonly StepRecord[]): ChatMessage[] {
+  private messages(steps: readonly StepRecord[], note: string): ChatMessage[] {
     const messages: ChatMessage[] = [
       { role: 'system', text: this.system },
-      { role: 'user', text: this.task },
+      { role: 'user', text: `${this.task}\n${note}`.trim() },
     ];
     for (const record of steps) {
       messages.push({ role: 'assistant', text: record.actionText });

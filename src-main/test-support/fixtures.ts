@@ -1,0 +1,35 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Kernel, type KernelConfig } from '../kernel/index.js';
+import { packageRoot } from '../settings.js';
+
+/** The real tiny model the tests run on (see ../shared/models/README.md). */
+export function testModelPath(): string {
+  const path = process.env.AMK_TEST_MODEL ?? resolve(packageRoot(), '..', 'shared', 'models', 'stories260K.gguf');
+  if (!existsSync(path)) throw new Error(`test model missing at ${path}: set AMK_TEST_MODEL`);
+  return path;
+}
+
+export function tempDir(prefix = 'amk-test-'): { path: string; dispose: () => void } {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, dispose: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+export function testKernelConfig(dataDir: string, overrides: Partial<KernelConfig> = {}): KernelConfig {
+  return {
+    dataDir,
+    modelPath: testModelPath(),
+    gpu: 'cpu',
+    threads: 1,
+    contextSize: 2048,
+    slots: 4,
+    galleryDir: join(packageRoot(), 'assets', 'gallery'),
+    version: 'test',
+    ...overrides,
+  };
+}
+
+export function bootTestKernel(dataDir: string, overrides: Partial<KernelConfig> = {}): Promise<Kernel> {
+  return Kernel.boot(testKernelConfig(dataDir, overrides));
+}

@@ -1,0 +1,58 @@
+import { useStore } from 'zustand';
+import { devtools } from 'zustand/middleware';
+import { createStore } from 'zustand/vanilla';
+import { applyConsoleEvent, createConsoleSlice } from './console.slice.js';
+import { createGallerySlice } from './gallery.slice.js';
+import { applyKernelEvent, createKernelSlice } from './kernel.slice.js';
+import { applyProcessEvent, createProcessesSlice, processTableOf } from './processes.slice.js';
+import type { EventsSlice, KernelStore, SliceCreator } from './store-types.js';
+import { createUiSlice } from './ui.slice.js';
+
+export type { KernelSnapshot, KernelStore } from './store-types.js';
+
+const createEventsSlice: SliceCreator<EventsSlice> = (set) => ({
+  loadSnapshot: ({ info, processes, agents }) =>
+    set({ info, processes: processTableOf(processes), agents: [...agents] }, false, 'events/snapshot'),
+  resyncProcesses: (processes) => set({ processes: processTableOf(processes) }, false, 'events/resync'),
+  ingest: (events) =>
+    set(
+      (state) => {
+        let { processes, consoles, info, droppedEvents } = state;
+        for (const event of events) {
+          processes = applyProcessEvent(processes, event);
+          consoles = applyConsoleEvent(consoles, event);
+          info = applyKernelEvent(info, event);
+          if (event.type === 'bus.lagged') droppedEvents += event.dropped;
+        }
+        return { processes, consoles, info, droppedEvents };
+      },
+      false,
+      'events/ingest',
+    ),
+});
+
+/** A fresh kernel store: the app uses the one below; tests make their own. */
+export function createKernelStore() {
+  return createStore<KernelStore>()(
+    devtools(
+      (...args) => ({
+        ...createProcessesSlice(...args),
+        ...createKernelSlice(...args),
+        ...createGallerySlice(...args),
+        ...createConsoleSlice(...args),
+        ...createUiSlice(...args),
+        ...createEventsSlice(...args),
+      }),
+      { name: 'amk-kernel', enabled: import.meta.env.DEV },
+    ),
+  );
+}
+
+export type KernelStoreApi = ReturnType<typeof createKernelStore>;
+
+export const kernelStore: KernelStoreApi = createKernelStore();
+
+/** Reads the app's kernel store through a selector; pair list selectors with useShallow. */
+export function useKernelStore<T>(selector: (state: KernelStore) => T): T {
+  return useStore(kernelStore, selector);
+}

@@ -1,0 +1,99 @@
+import type { KernelEvent, PriorityClass, ProcessInfo } from '../../src-shared/index.js';
+import type { SliceCreator } from './store-types.js';
+
+/** pid → process control block, as the kernel last reported it. Rows keep their identity until they change. */
+export type ProcessTable = Readonly<Record<number, ProcessInfo>>;
+
+export type ProcessCommand = 'kill' | 'suspend' | 'resume' | 'renice';
+
+export interface ProcessesSlice {
+  processes: ProcessTable;
+  /** Commands the kernel has not answered yet, so a row can hold its buttons until it does. */
+  pending: Readonly<Record<number, ProcessCommand>>;
+  kill(pid: number): Promise<void>;
+  suspend(pid: number): Promise<void>;
+  resume(pid: number): Promise<void>;
+  renice(pid: number, priorityClass: PriorityClass): Promise<void>;
+  /** Starts a gallery agent on a task; resolves to the new process, or null when the kernel refused. */
+  spawn(agentId: string, task: string): Promise<ProcessInfo | null>;
+}
+
+export function processTableOf(list: readonly ProcessInfo[]): ProcessTable {
+  const table: Record<number, ProcessInfo> = {};
+  for (const info of list) table[info.pid] = info;
+  return table;
+}
+
+function update(table: ProcessTable, pid: number, change: (info: ProcessInfo) => ProcessInfo): ProcessTable {
+  const current = table[pid];
+  if (!current) return table;
+  return { ...table, [pid]: change(current) };
+}
+
+/**
+ * The process table as a projection of kernel events, mirroring the kernel's own table:
+ * a pure function that returns the same object when an event does not touch it.
+ */
+export function applyProcessEvent(table: ProcessTable, event: KernelEvent): ProcessTable {
+  switch (event.type) {
+    case 'proc.spawned':
+      return { ...table, [event.process.pid]: event.process };
+    case 'proc.state':
+      return update(table, event.pid, (info) => ({
+        ...info,
+        state: event.state,
+        slot: event.slot,
+        startedAt: event.state === 'running' ? (info.startedAt ?? event.at) : info.startedAt,
+        lastRunAt: event.state === 'running' ? event.at : info.lastRunAt,
+      }));
+    case 'proc.priority':
+      return update(table, event.pid, (info) => ({ ...info, priority: event.priority }));
+    case 'proc.counters':
+      return update(table, event.pid, (info) => ({ ...info, counters: event.counters }));
+    case 'proc.exited':
+      return update(table, event.pid, (info) => ({
+        ...info,
+        state: event.state,
+        exit: event.exit,
+        exitedAt: event.at,
+        slot: null,
+      }));
+    default:
+      return table;
+  }
+}
+
+export const createProcessesSlice: SliceCreator<ProcessesSlice> = (set, get) => {
+  /** Marks the row busy for the call's lifetime; the change itself arrives as events. */
+  const command = async (pid: number, name: ProcessCommand, run: () => Promise<unknown>): Promise<void> => {
+    set((state) => ({ pending: { ...state.pending, [pid]: name } }), false, `processes/${name}`);
+    try {
+      await run();
+    } finally {
+      set(
+        (state) => {
+          const { [pid]: _settled, ...rest } = state.pending;
+          return { pending: rest };
+        },
+        false,
+        `processes/${name}-settled`,
+      );
+    }
+  };
+
+  return {
+    processes: {},
+    pending: {},
+    kill: (pid) => command(pid, 'kill', () => get().callKernel('proc.kill', { pid })),
+    suspend: (pid) => command(pid, 'suspend', () => get().callKernel('proc.suspend', { pid })),
+    resume: (pid) => command(pid, 'resume', () => get().callKernel('proc.resume', { pid })),
+    renice: (pid, priorityClass) =>
+      command(pid, 'renice', () => get().callKernel('proc.renice', { pid, class: priorityClass })),
+    spawn: async (agentId, task) => {
+      const info = await get().callKernel('proc.spawn', { agent: agentId, task });
+      if (!info) return null;
+      set({ selectedPid: info.pid }, false, 'processes/spawn');
+      return info;
+    },
+  };
+};
