@@ -2,10 +2,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const entry = new URL('../dist/src-main/cli/amk.js', import.meta.url);
+const entry = new URL('../dist/src-main/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   console.error('amk: not built yet: run `npm run build` in ' + fileURLToPath(new URL('..', import.meta.url)));
   process.exit(1);
 }
-const { runCli } = await import(entry.href);
-process.exitCode = await runCli(process.argv.slice(2));
+await import(entry.href);

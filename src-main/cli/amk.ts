@@ -3,7 +3,7 @@ import type { KernelClient } from '../../src-shared/index.js';
 import { KernelCallError, PriorityClass } from '../../src-shared/index.js';
 import { KernelError } from '../kernel/index.js';
 import { EXIT, UsageError } from './cli-io.js';
-import { run, serve } from './commands-local.js';
+import { readAgentArgument, run, serve } from './commands-local.js';
 import { connect, parsePid, printProcess, ps, top } from './commands-remote.js';
 
 const USAGE = `amk: the Agentic Microkernel
@@ -116,7 +116,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'spawn':
       if (!rest[0] || !values.task) throw new UsageError('usage: amk spawn <gallery-id> --task "..."');
       return withClient(values, async (client) => {
-        printProcess(await client.call('proc.spawn', { agent: rest[0]!, task: values.task! }));
+        printProcess(await client.call('proc.spawn', { agent: readAgentArgument(rest[0]!), task: values.task! }));
         return EXIT.ok;
       });
     case 'gallery':

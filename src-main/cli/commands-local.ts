@@ -7,7 +7,7 @@ import { packageRoot, resolveKernelConfig, type SettingsFlags } from '../setting
 import { EXIT, UsageError, formatDuration } from './cli-io.js';
 
 /** A gallery id, or a path to a manifest file. */
-function readAgentArgument(agent: string): string | Record<string, unknown> {
+export function readAgentArgument(agent: string): string | Record<string, unknown> {
   if (!agent.endsWith('.json') && !agent.includes('/')) return agent;
   let text: string;
   try {
