@@ -63,6 +63,7 @@ export const selectConsoleText = (pid: number) => (state: KernelStore) => state.
 // ui
 
 export const selectSelectedPid = (state: KernelStore) => state.selectedPid;
+export const selectIsSelected = (pid: number) => (state: KernelStore) => state.selectedPid === pid;
 export const selectFilter = (state: KernelStore) => state.filter;
 export const selectShowFinished = (state: KernelStore) => state.showFinished;
 export const selectTheme = (state: KernelStore) => state.theme;
