@@ -49,6 +49,31 @@ export const KernelEvent = z.discriminatedUnion('type', [
     durationMs: z.number(),
     errorCode: z.string().optional(),
   }),
+  /** A process held a slot for a while and let go of it. */
+  z.object({
+    ...envelope,
+    type: z.literal('sched.slice'),
+    pid: z.number(),
+    slot: z.number(),
+    tokens: z.number(),
+    durationMs: z.number(),
+    endedBy: z.enum(['step-end', 'quantum', 'preempted', 'suspended', 'killed']),
+  }),
+  /** The scheduler asked a running process to give its slot to a more urgent one. */
+  z.object({ ...envelope, type: z.literal('sched.preempt'), victim: z.number(), by: z.number(), slot: z.number(), reason: z.string() }),
+  /** KV state moved out of a slot (to RAM or disk) or back in. */
+  z.object({
+    ...envelope,
+    type: z.literal('sched.swap'),
+    pid: z.number(),
+    direction: z.enum(['out', 'in']),
+    slot: z.number(),
+    location: z.enum(['ram', 'disk']),
+    bytes: z.number(),
+    durationMs: z.number(),
+    ok: z.boolean(),
+    error: z.string().optional(),
+  }),
   /** Sent to one subscriber whose queue overflowed: how many events it missed. */
   z.object({ ...envelope, type: z.literal('bus.lagged'), dropped: z.number() }),
 ]);

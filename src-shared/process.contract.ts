@@ -45,11 +45,29 @@ export const ProcessCounters = z.object({
   gpuMs: z.number().nonnegative(),
   /** Decode speed over the last slice, for live views. */
   tokensPerSecond: z.number().nonnegative(),
+  /** Tokens of this process's context (its KV cache when resident). */
+  contextTokens: z.number().int().nonnegative(),
+  preemptions: z.number().int().nonnegative(),
+  swapsOut: z.number().int().nonnegative(),
+  swapsIn: z.number().int().nonnegative(),
 });
 export type ProcessCounters = z.infer<typeof ProcessCounters>;
 
 export function emptyCounters(): ProcessCounters {
-  return { tokensIn: 0, tokensOut: 0, steps: 0, toolCalls: 0, syscalls: 0, cpuMs: 0, gpuMs: 0, tokensPerSecond: 0 };
+  return {
+    tokensIn: 0,
+    tokensOut: 0,
+    steps: 0,
+    toolCalls: 0,
+    syscalls: 0,
+    cpuMs: 0,
+    gpuMs: 0,
+    tokensPerSecond: 0,
+    contextTokens: 0,
+    preemptions: 0,
+    swapsOut: 0,
+    swapsIn: 0,
+  };
 }
 
 export const ExitStatus = z.object({
@@ -72,6 +90,8 @@ export const ProcessInfo = z.object({
   /** The model sequence slot the process holds, if any. */
   slot: z.number().int().nonnegative().nullable(),
   counters: ProcessCounters,
+  /** Where this process's KV state is while it does not hold a slot. */
+  swap: z.object({ location: z.enum(['ram', 'disk']), bytes: z.number().int().nonnegative() }).nullable(),
   createdAt: z.number(),
   startedAt: z.number().nullable(),
   lastRunAt: z.number().nullable(),

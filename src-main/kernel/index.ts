@@ -1,4 +1,4 @@
-export { Kernel, type KernelConfig, type BootReport } from './kernel.js';
+export { Kernel, DEFAULT_SCHEDULER, type KernelConfig, type BootReport, type SchedulerConfig } from './kernel.js';
 export { handleKernelRequest } from './kernel-api.js';
 export { KernelError, toErrorPayload } from './core/kernel-error.js';
 export { readJournal } from './core/journal.js';

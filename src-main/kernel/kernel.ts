@@ -18,7 +18,7 @@ import { ProcessTable } from './core/process-table.js';
 import { SyscallDispatcher } from './core/syscall-dispatcher.js';
 import { loadLlamaBackend, type GpuChoice, type LlmBackend } from './llm/index.js';
 import { AgentProcess, loadGallery, stepsFromTranscript, type AgentHost } from './runtime/index.js';
-import { SlotScheduler } from './scheduler/index.js';
+import { DEFAULT_FAIR_SHARE, fairSharePolicy, fcfsPolicy, KvSwapper, SlotScheduler, type SwapLocation } from './scheduler/index.js';
 import { builtinTools, ToolRegistry } from './tools/index.js';
 
 export interface KernelConfig {
@@ -32,7 +32,18 @@ export interface KernelConfig {
   slots: number;
   galleryDir: string;
   version: string;
+  scheduler?: SchedulerConfig;
 }
+
+export interface SchedulerConfig {
+  /** `fcfs` is the no-preemption baseline the benchmarks compare against. */
+  policy: 'fair-share' | 'fcfs';
+  quantumTokens: number;
+  /** Where a preempted process's KV state goes when its slot is needed. */
+  swap: SwapLocation;
+}
+
+export const DEFAULT_SCHEDULER: SchedulerConfig = { policy: 'fair-share', quantumTokens: DEFAULT_FAIR_SHARE.quantumTokens, swap: 'ram' };
 
 export interface BootReport {
   journalSkippedLines: { line: number; reason: string }[];
@@ -105,7 +116,11 @@ export class Kernel implements Disposable {
         ...(this.config.threads === undefined ? {} : { threads: this.config.threads }),
       });
       this.llm = llm;
-      this.scheduler = new SlotScheduler(llm);
+      const settings = this.config.scheduler ?? DEFAULT_SCHEDULER;
+      const policy =
+        settings.policy === 'fcfs' ? fcfsPolicy() : fairSharePolicy({ ...DEFAULT_FAIR_SHARE, quantumTokens: settings.quantumTokens });
+      const swapper = new KvSwapper(settings.swap, join(this.config.dataDir, 'swap'));
+      this.scheduler = new SlotScheduler(llm.slots, policy, swapper, (body) => this.bus.emit(body));
       this.bus.emit({ type: 'model.loaded', model: llm.info });
     } catch (error) {
       const payload = toErrorPayload(error);
@@ -157,9 +172,10 @@ export class Kernel implements Disposable {
 
   private launch(process: AgentProcess): void {
     this.processes.set(process.pid, process);
-    const run = process.run().finally(() => {
+    const run = process.run().finally(async () => {
       this.running.delete(run);
       this.processes.delete(process.pid);
+      if (process.isTerminal) await this.scheduler?.forget(process.pid);
     });
     this.running.add(run);
   }
@@ -206,6 +222,7 @@ export class Kernel implements Disposable {
       lastRunAt: null,
       exitedAt: null,
       exit: null,
+      swap: null,
     };
     this.bus.emit({ type: 'proc.spawned', process: info, manifest });
     this.launch(new AgentProcess(host, pid, manifest, task, priority));
@@ -247,6 +264,7 @@ export class Kernel implements Disposable {
     const priority = { class: change.class ?? info.priority.class, nice: change.nice ?? info.priority.nice };
     const process = this.processes.get(pid);
     if (process) process.priority = priority;
+    this.scheduler?.reprioritize(pid, priority);
     this.bus.emit({ type: 'proc.priority', pid, priority });
     return this.table.get(pid);
   }
@@ -309,8 +327,10 @@ export class Kernel implements Disposable {
     for (const process of this.processes.values()) process.halt();
     await Promise.allSettled([...this.running]);
     const llm = this.llm;
+    const scheduler = this.scheduler;
     this.llm = null;
     this.scheduler = null;
+    await scheduler?.dispose();
     await llm?.dispose();
     await this.store.dispose();
   }

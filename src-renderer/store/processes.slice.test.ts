@@ -36,6 +36,7 @@ function processInfo(pid: number, task: string): ProcessInfo {
     lastRunAt: null,
     exitedAt: null,
     exit: null,
+    swap: null,
   };
 }
 

@@ -33,6 +33,7 @@ function spawned(pid: number): KernelEventBody {
     lastRunAt: null,
     exitedAt: null,
     exit: null,
+    swap: null,
   };
   return { type: 'proc.spawned', process, manifest };
 }

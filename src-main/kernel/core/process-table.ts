@@ -67,12 +67,19 @@ export class ProcessTable {
         this.record(event.pid)?.transcript.push(entry);
         return;
       }
+      case 'sched.swap':
+        this.update(event.pid, (info) => {
+          if (!event.ok) return;
+          info.swap = event.direction === 'out' ? { location: event.location, bytes: event.bytes } : null;
+        });
+        return;
       case 'proc.exited':
         this.update(event.pid, (info) => {
           info.state = event.state;
           info.exit = { ...event.exit };
           info.exitedAt = event.at;
           info.slot = null;
+          info.swap = null;
         });
         return;
       default:

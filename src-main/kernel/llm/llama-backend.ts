@@ -98,8 +98,7 @@ export async function loadLlamaBackend(options: LlmLoadOptions): Promise<LlmBack
 }
 
 class LlamaBackend implements LlmBackend {
-  private readonly slots: LlamaSlot[] = [];
-  private readonly free: LlamaSlot[] = [];
+  readonly slots: LlamaSlot[] = [];
   readonly bosTokens: readonly Token[];
   private readonly chatWrapper: ChatWrapper | null;
 
@@ -112,7 +111,6 @@ class LlamaBackend implements LlmBackend {
     for (let index = 0; index < info.slots; index++) {
       const slot = new LlamaSlot(index, context.getSequence(), model);
       this.slots.push(slot);
-      this.free.push(slot);
     }
     this.bosTokens = model.tokens.bos === null ? [] : [model.tokens.bos];
     this.chatWrapper = info.hasChatTemplate ? resolveChatWrapper(model) : null;
@@ -139,20 +137,6 @@ class LlamaBackend implements LlmBackend {
   async compileGrammar(jsonSchema: object): Promise<OutputGrammar> {
     const grammar = await this.llama.createGrammarForJsonSchema(jsonSchema as never);
     return new LlamaGrammarHandle(jsonSchema, grammar);
-  }
-
-  acquireSlot(preferred?: number): LlmSlot | undefined {
-    const index = this.free.findIndex((slot) => slot.index === preferred);
-    return index >= 0 ? this.free.splice(index, 1)[0] : this.free.shift();
-  }
-
-  release(slot: LlmSlot): void {
-    const owned = this.slots[slot.index];
-    if (owned && owned === slot && !this.free.includes(owned)) this.free.push(owned);
-  }
-
-  get freeSlots(): number {
-    return this.free.length;
   }
 
   async dispose(): Promise<void> {
@@ -207,6 +191,7 @@ class LlamaSlot implements LlmSlot {
     try {
       for await (const token of iterator) {
         tokens.push(token as Token);
+        options.onToken?.();
         const decoded = this.model.detokenize(tokens as never[]);
         // Hold back a piece that ends inside a multi-byte character.
         if (!decoded.endsWith('\uFFFD')) {
@@ -226,12 +211,16 @@ class LlamaSlot implements LlmSlot {
           stopReason = 'aborted';
           break;
         }
+        if (options.shouldYield?.()) {
+          stopReason = 'yielded';
+          break;
+        }
       }
     } finally {
       await iterator.return();
     }
     const final = this.model.detokenize(tokens as never[]);
-    if (stopReason !== 'aborted' && final.length > text.length) {
+    if (stopReason !== 'aborted' && stopReason !== 'yielded' && final.length > text.length) {
       options.onText?.(final.slice(text.length));
       text = final;
     }
@@ -247,6 +236,19 @@ class LlamaSlot implements LlmSlot {
 
   async clear(): Promise<void> {
     await this.sequence.clearHistory();
+  }
+
+  get cachedTokens(): number {
+    return this.sequence.nextTokenIndex;
+  }
+
+  async saveState(path: string): Promise<number> {
+    const { fileSize } = await this.sequence.saveStateToFile(path);
+    return fileSize;
+  }
+
+  async loadState(path: string): Promise<void> {
+    await this.sequence.loadStateFromFile(path, { acceptRisk: true });
   }
 
   async dispose(): Promise<void> {

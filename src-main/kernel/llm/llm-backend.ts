@@ -39,13 +39,17 @@ export interface GenerateOptions {
   seed?: number;
   maxTokens: number;
   signal?: AbortSignal;
+  /** Called after each generated token, before `shouldYield`. */
+  onToken?: () => void;
+  /** Called after each generated token; true asks generation to pause here (a preemption). */
+  shouldYield?: () => boolean;
   /** Called with each decoded piece of text as it is produced. */
   onText?: (text: string) => void;
   /** Stop as soon as the text produced so far is a complete answer. */
   isComplete?: (text: string) => boolean;
 }
 
-export type StopReason = 'complete' | 'max-tokens' | 'eos' | 'aborted';
+export type StopReason = 'complete' | 'max-tokens' | 'eos' | 'aborted' | 'yielded';
 
 export interface GenerateResult extends GenerationCursor {
   /** All tokens of this generation, including those of a resumed cursor. */
@@ -63,6 +67,12 @@ export interface LlmSlot extends Disposable {
   /** Generate a continuation of `prompt`, reusing whatever prefix of it is already in the KV cache. */
   generate(prompt: readonly Token[], options: GenerateOptions): Promise<GenerateResult>;
   clear(): Promise<void>;
+  /** Tokens whose KV state the slot holds now. */
+  readonly cachedTokens: number;
+  /** Writes the slot's KV state to a file; returns its size in bytes. */
+  saveState(path: string): Promise<number>;
+  /** Replaces the slot's KV state with one saved by `saveState` from the same model. */
+  loadState(path: string): Promise<void>;
 }
 
 export interface ChatMessage {
@@ -82,8 +92,6 @@ export interface LlmBackend extends Disposable {
    * null when the model has none (then callers use a plain completion format).
    */
   formatChat(messages: readonly ChatMessage[]): Token[] | null;
-  /** A free slot (`preferred` when it is free, to reuse its KV cache), or undefined when all are held. */
-  acquireSlot(preferred?: number): LlmSlot | undefined;
-  release(slot: LlmSlot): void;
-  readonly freeSlots: number;
+  /** The sequence slots of the shared context; the scheduler decides who uses which. */
+  readonly slots: readonly LlmSlot[];
 }

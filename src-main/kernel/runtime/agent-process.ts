@@ -13,7 +13,7 @@ import type { EventBus } from '../core/event-bus.js';
 import { KernelError, toErrorPayload } from '../core/kernel-error.js';
 import type { SyscallDispatcher } from '../core/syscall-dispatcher.js';
 import type { GenerationCursor, LlmBackend, OutputGrammar } from '../llm/index.js';
-import type { SlotScheduler } from '../scheduler/index.js';
+import type { SliceEnd, SlotScheduler } from '../scheduler/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { PromptBuilder, type StepRecord } from './prompt-builder.js';
 import { describeTools, isCompleteJson, parseAction, stepSchema } from './step-protocol.js';
@@ -81,38 +81,42 @@ export class AgentProcess {
     }
   }
 
-  /** Runs the model for one step; returns undefined when the step was cut short by a suspend. */
+  /**
+   * Runs the model for one step, or for as much of it as this slice allows; returns undefined when
+   * the step was cut short (preempted or suspended) and will go on from its cursor next time.
+   */
   private async generateStep(prompt: PromptBuilder, grammar: OutputGrammar) {
     const step = this.steps.length + 1;
     this.setState('ready', null);
-    const slot = await this.host.scheduler.acquire({
-      pid: this.pid,
-      priority: this.priority,
-      preferredSlot: this.lastSlot,
-      signal: this.killSwitch.signal,
-    });
+    const lease = await this.host.scheduler.acquire({ pid: this.pid, priority: this.priority, signal: this.killSwitch.signal });
     this.stepSwitch = new AbortController();
     const signal = AbortSignal.any([this.killSwitch.signal, this.stepSwitch.signal]);
+    let endedBy: SliceEnd = 'step-end';
     try {
       if (this.terminal || this.suspended) return undefined;
-      this.lastSlot = slot.index;
-      this.setState('running', slot.index);
+      this.setState('running', lease.slot.index);
       const budget = this.host.llm.info.contextSize - this.manifest.model.maxTokensPerStep;
-      const result = await slot.generate(prompt.build(this.steps, budget - (this.partial?.tokens.length ?? 0)), {
+      const promptTokens = prompt.build(this.steps, budget - (this.partial?.tokens.length ?? 0));
+      this.counters.contextTokens = promptTokens.length + (this.partial?.tokens.length ?? 0);
+      const result = await lease.slot.generate(promptTokens, {
         grammar,
         temperature: this.manifest.model.temperature,
         ...(this.manifest.model.seed === undefined ? {} : { seed: this.manifest.model.seed }),
-        maxTokens: this.manifest.model.maxTokensPerStep,
+        maxTokens: this.manifest.model.maxTokensPerStep - (this.partial?.tokens.length ?? 0),
         signal,
         ...(this.partial ? { resume: this.partial } : {}),
         isComplete: isCompleteJson,
+        onToken: () => lease.charge(1),
+        shouldYield: () => lease.shouldYield(),
         onText: (text) => {
           if (!this.terminal) this.host.bus.emit({ type: 'proc.output', pid: this.pid, step, text });
         },
       });
       const produced = result.tokens.length - (this.partial?.tokens.length ?? 0);
+      this.counters.contextTokens = promptTokens.length + result.tokens.length;
       this.meter(result.evaluatedPromptTokens, produced, result.durationMs);
-      if (result.stopReason === 'aborted') {
+      if (result.stopReason === 'aborted' || result.stopReason === 'yielded') {
+        endedBy = this.terminal ? 'killed' : result.stopReason === 'yielded' ? (lease.preemptedBy !== null ? 'preempted' : 'quantum') : 'suspended';
         this.partial = result;
         return undefined;
       }
@@ -120,7 +124,9 @@ export class AgentProcess {
       return result;
     } finally {
       this.stepSwitch = null;
-      this.host.scheduler.release(slot);
+      lease.release(endedBy);
+      const stats = this.host.scheduler.stats(this.pid);
+      Object.assign(this.counters, stats);
     }
   }
 

@@ -1,57 +1,115 @@
-import type { Priority, PriorityClass } from '../../../src-shared/index.js';
+import type { KernelEventBody, Priority } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
-import type { LlmBackend, LlmSlot } from '../llm/index.js';
+import type { LlmSlot } from '../llm/index.js';
+import type { KvSwapper, SwappedState } from './kv-swap.js';
+import { ClassUsage, niceWeight, type Runnable, type SchedulingPolicy } from './scheduling-policy.js';
 
 export interface SlotRequest {
   pid: number;
   priority: Priority;
-  /** The slot that still holds this process's KV cache, if any. */
-  preferredSlot: number | null;
   signal: AbortSignal;
 }
 
-interface Waiter extends SlotRequest {
+export type SliceEnd = 'step-end' | 'quantum' | 'preempted' | 'suspended' | 'killed';
+
+type KvPlace = { kind: 'none' } | { kind: 'resident'; slot: number } | { kind: 'swapped'; state: SwappedState };
+
+interface Entry extends Runnable {
+  priority: Priority;
+  vruntime: number;
+  lastRanAt: number;
   arrival: number;
-  grant: (slot: LlmSlot) => void;
-  fail: (error: unknown) => void;
+  kv: KvPlace;
+  waiter: { grant: (lease: Lease) => void; fail: (error: unknown) => void } | null;
+  lease: Lease | null;
+  stats: SchedulingStats;
 }
 
-/** Orders waiting processes; the first in order gets the next free slot. */
-export interface SchedulerPolicy {
-  readonly name: string;
-  compare(a: Readonly<Waiter>, b: Readonly<Waiter>): number;
+export interface SchedulingStats {
+  preemptions: number;
+  swapsOut: number;
+  swapsIn: number;
 }
 
-const CLASS_RANK: Record<PriorityClass, number> = { realtime: 0, interactive: 1, normal: 2, background: 3, idle: 4 };
+interface SlotState {
+  slot: LlmSlot;
+  lease: Lease | null;
+  /** Whose KV state the slot holds; it stays after the lease ends, until another process needs the slot. */
+  resident: number | null;
+  /** Being handed over (swaps in flight). */
+  reserved: boolean;
+}
 
-/** Strict class order, then niceness, then arrival: a new request goes behind its equals (round robin by step). */
-export const strictPriorityPolicy: SchedulerPolicy = {
-  name: 'strict-priority',
-  compare: (a, b) =>
-    CLASS_RANK[a.priority.class] - CLASS_RANK[b.priority.class] || a.priority.nice - b.priority.nice || a.arrival - b.arrival,
-};
+/** A process's hold on one slot, for one slice. */
+export class Lease {
+  tokens = 0;
+  preemptedBy: number | null = null;
+  readonly startedAt = performance.now();
+  private ended = false;
 
-/** Hands model sequence slots to processes, one step at a time. */
+  constructor(
+    private readonly scheduler: SlotScheduler,
+    readonly pid: number,
+    readonly slot: LlmSlot,
+  ) {}
+
+  /** Accounts decoded (or prefilled) tokens to the process's share. */
+  charge(tokens: number): void {
+    this.tokens += tokens;
+    this.scheduler.charge(this.pid, tokens);
+  }
+
+  /** Checked at every token boundary: true when the process should let go of the slot now. */
+  shouldYield(): boolean {
+    return this.scheduler.shouldYield(this);
+  }
+
+  release(endedBy: SliceEnd): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.scheduler.release(this, endedBy);
+  }
+}
+
+/**
+ * The mechanism that time-shares the model: it hands sequence slots to processes in the order
+ * the policy decides, preempts at token boundaries, and keeps each process's KV state either
+ * resident in a slot or swapped out, moving it back before the process runs again.
+ */
 export class SlotScheduler {
-  private readonly waiting: Waiter[] = [];
+  private readonly entries = new Map<number, Entry>();
+  private readonly slots: SlotState[];
+  private readonly usage = new ClassUsage();
   private arrivals = 0;
 
   constructor(
-    private readonly llm: LlmBackend,
-    private readonly policy: SchedulerPolicy = strictPriorityPolicy,
-  ) {}
+    slots: readonly LlmSlot[],
+    private readonly policy: SchedulingPolicy,
+    private readonly swapper: KvSwapper,
+    private readonly emit: (body: KernelEventBody) => void,
+  ) {
+    this.slots = slots.map((slot) => ({ slot, lease: null, resident: null, reserved: false }));
+  }
 
-  acquire(request: SlotRequest): Promise<LlmSlot> {
+  get policyName(): string {
+    return this.policy.name;
+  }
+
+  acquire(request: SlotRequest): Promise<Lease> {
     if (request.signal.aborted) return Promise.reject(new KernelError('INVALID_STATE', 'process stopped before it got a slot'));
-    return new Promise<LlmSlot>((grant, fail) => {
-      const waiter: Waiter = { ...request, arrival: ++this.arrivals, grant, fail };
-      this.waiting.push(waiter);
+    const entry = this.entry(request.pid, request.priority);
+    if (entry.waiter || entry.lease) return Promise.reject(new KernelError('INVALID_STATE', `process ${request.pid} already waits for or holds a slot`));
+    entry.priority = request.priority;
+    entry.arrival = ++this.arrivals;
+    // CFS placement: a process coming back from a wait does not bank credit against its class.
+    entry.vruntime = Math.max(entry.vruntime, this.minVruntime(entry));
+    return new Promise<Lease>((grant, fail) => {
+      entry.waiter = { grant, fail };
       request.signal.addEventListener(
         'abort',
         () => {
-          const index = this.waiting.indexOf(waiter);
-          if (index < 0) return;
-          this.waiting.splice(index, 1);
+          if (!entry.waiter || entry.waiter.grant !== grant) return;
+          entry.waiter = null;
           fail(new KernelError('INVALID_STATE', 'process stopped while waiting for a slot'));
         },
         { once: true },
@@ -60,25 +118,218 @@ export class SlotScheduler {
     });
   }
 
-  release(slot: LlmSlot): void {
-    this.llm.release(slot);
+  charge(pid: number, tokens: number): void {
+    const entry = this.entries.get(pid);
+    if (!entry) return;
+    entry.vruntime += (tokens * 1024) / niceWeight(entry.priority.nice);
+    this.usage.charge(entry.priority.class, tokens);
+  }
+
+  shouldYield(lease: Lease): boolean {
+    if (lease.preemptedBy !== null) return true;
+    const entry = this.entries.get(lease.pid);
+    if (!entry || lease.tokens < this.policy.quantumTokens(entry.priority)) return false;
+    const waiting = this.waiting();
+    if (waiting.length === 0 || this.freeSlots().length > 0) return false;
+    return this.policy.pickNext([...waiting, entry], this.usage).pid !== lease.pid;
+  }
+
+  release(lease: Lease, endedBy: SliceEnd): void {
+    const state = this.slots.find((s) => s.lease === lease);
+    const entry = this.entries.get(lease.pid);
+    if (state) state.lease = null;
+    if (entry) {
+      entry.lease = null;
+      entry.lastRanAt = Date.now();
+      if (endedBy === 'preempted') entry.stats.preemptions++;
+    }
+    this.emit({
+      type: 'sched.slice',
+      pid: lease.pid,
+      slot: lease.slot.index,
+      tokens: lease.tokens,
+      durationMs: performance.now() - lease.startedAt,
+      endedBy,
+    });
     this.dispatch();
   }
 
-  get queueLength(): number {
-    return this.waiting.length;
+  /** Renice takes effect at the next token boundary: a waiter may now outrank a running process. */
+  reprioritize(pid: number, priority: Priority): void {
+    const entry = this.entries.get(pid);
+    if (!entry) return;
+    entry.priority = priority;
+    this.dispatch();
+  }
+
+  stats(pid: number): SchedulingStats {
+    return { ...(this.entries.get(pid)?.stats ?? { preemptions: 0, swapsOut: 0, swapsIn: 0 }) };
+  }
+
+  /** A process exited: its slot residency and swap file go. */
+  async forget(pid: number): Promise<void> {
+    const entry = this.entries.get(pid);
+    if (!entry) return;
+    this.entries.delete(pid);
+    entry.waiter?.fail(new KernelError('INVALID_STATE', 'process exited'));
+    for (const state of this.slots) if (state.resident === pid && !state.lease) state.resident = null;
+    if (entry.kv.kind === 'swapped') await this.swapper.discard(entry.kv.state);
+    this.dispatch();
+  }
+
+  /** Swaps a process's resident KV state out of its idle slot (a snapshot path shares this). */
+  async dispose(): Promise<void> {
+    for (const entry of this.entries.values()) if (entry.kv.kind === 'swapped') await this.swapper.discard(entry.kv.state);
+    this.entries.clear();
+    await this.swapper.dispose();
+  }
+
+  private entry(pid: number, priority: Priority): Entry {
+    let entry = this.entries.get(pid);
+    if (!entry) {
+      entry = {
+        pid,
+        priority,
+        vruntime: 0,
+        lastRanAt: 0,
+        arrival: 0,
+        kv: { kind: 'none' },
+        waiter: null,
+        lease: null,
+        stats: { preemptions: 0, swapsOut: 0, swapsIn: 0 },
+      };
+      entry.vruntime = this.minVruntime(entry);
+      this.entries.set(pid, entry);
+    }
+    return entry;
+  }
+
+  private minVruntime(self: Entry): number {
+    let min = Number.POSITIVE_INFINITY;
+    for (const entry of this.entries.values()) {
+      if (entry === self || entry.priority.class !== self.priority.class || (!entry.waiter && !entry.lease)) continue;
+      min = Math.min(min, entry.vruntime);
+    }
+    return Number.isFinite(min) ? min : self.vruntime;
+  }
+
+  private waiting(): Entry[] {
+    return [...this.entries.values()].filter((entry) => entry.waiter !== null);
+  }
+
+  private freeSlots(): SlotState[] {
+    return this.slots.filter((state) => !state.lease && !state.reserved);
   }
 
   private dispatch(): void {
-    while (this.waiting.length > 0 && this.llm.freeSlots > 0) {
-      this.waiting.sort(this.policy.compare);
-      const next = this.waiting.shift()!;
-      const slot = this.llm.acquireSlot(next.preferredSlot ?? undefined);
-      if (!slot) {
-        this.waiting.unshift(next);
+    for (;;) {
+      const waiting = this.waiting();
+      if (waiting.length === 0) return;
+      const free = this.freeSlots();
+      const next = this.policy.pickNext(waiting, this.usage);
+      if (free.length === 0) {
+        this.preemptFor(next);
         return;
       }
-      next.grant(slot);
+      const state = this.placeFor(next, free);
+      const waiter = next.waiter!;
+      next.waiter = null;
+      state.reserved = true;
+      void this.handOver(next, state, waiter);
     }
+  }
+
+  /** The process's own slot if its KV is there, else an empty one, else evict the least deserving resident. */
+  private placeFor(entry: Entry, free: SlotState[]): SlotState {
+    const own = free.find((state) => state.resident === entry.pid);
+    if (own) return own;
+    const empty = free.find((state) => state.resident === null || !this.entries.has(state.resident));
+    if (empty) return empty;
+    const residents = free.map((state) => this.entries.get(state.resident!)!);
+    const victim = this.policy.pickVictim(residents);
+    return free.find((state) => state.resident === victim.pid)!;
+  }
+
+  private preemptFor(waiter: Entry): void {
+    const running = this.slots
+      .map((state) => state.lease)
+      .filter((lease): lease is Lease => lease !== null && lease.preemptedBy === null)
+      .map((lease) => this.entries.get(lease.pid)!)
+      .filter((entry) => this.policy.mayPreempt(waiter, entry));
+    if (running.length === 0) return;
+    // One preemption in flight per waiter is enough.
+    if (this.slots.some((state) => state.lease?.preemptedBy === waiter.pid)) return;
+    const victim = this.policy.pickVictim(running);
+    const lease = victim.lease!;
+    lease.preemptedBy = waiter.pid;
+    this.emit({
+      type: 'sched.preempt',
+      victim: victim.pid,
+      by: waiter.pid,
+      slot: lease.slot.index,
+      reason: `${waiter.priority.class} process ${waiter.pid} outranks ${victim.priority.class} process ${victim.pid}`,
+    });
+  }
+
+  private async handOver(entry: Entry, state: SlotState, waiter: NonNullable<Entry['waiter']>): Promise<void> {
+    try {
+      const previous = state.resident !== null && state.resident !== entry.pid ? this.entries.get(state.resident) : undefined;
+      if (previous?.kv.kind === 'resident' && previous.kv.slot === state.slot.index) await this.swapOut(previous, state);
+      if (entry.kv.kind === 'swapped') await this.swapIn(entry, entry.kv.state, state);
+      entry.kv = { kind: 'resident', slot: state.slot.index };
+      state.resident = entry.pid;
+      const lease = new Lease(this, entry.pid, state.slot);
+      state.lease = lease;
+      entry.lease = lease;
+      waiter.grant(lease);
+    } catch (error) {
+      waiter.fail(error);
+    } finally {
+      state.reserved = false;
+      this.dispatch();
+    }
+  }
+
+  private async swapOut(entry: Entry, state: SlotState): Promise<void> {
+    const started = performance.now();
+    try {
+      const swapped = await this.swapper.swapOut(entry.pid, state.slot);
+      entry.kv = { kind: 'swapped', state: swapped };
+      entry.stats.swapsOut++;
+      this.emitSwap(entry.pid, 'out', state, swapped.bytes, started);
+    } catch (error) {
+      // Nothing is lost: the process keeps its tokens and re-prefills when it runs again.
+      entry.kv = { kind: 'none' };
+      this.emitSwap(entry.pid, 'out', state, 0, started, (error as Error).message);
+    }
+    state.resident = null;
+  }
+
+  private async swapIn(entry: Entry, swapped: SwappedState, state: SlotState): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.swapper.swapIn(swapped, state.slot);
+      entry.stats.swapsIn++;
+      this.emitSwap(entry.pid, 'in', state, swapped.bytes, started);
+    } catch (error) {
+      await state.slot.clear();
+      this.emitSwap(entry.pid, 'in', state, 0, started, `${(error as Error).message}; re-prefilling instead`);
+    } finally {
+      await this.swapper.discard(swapped);
+    }
+  }
+
+  private emitSwap(pid: number, direction: 'out' | 'in', state: SlotState, bytes: number, started: number, error?: string): void {
+    this.emit({
+      type: 'sched.swap',
+      pid,
+      direction,
+      slot: state.slot.index,
+      location: this.swapper.location,
+      bytes,
+      durationMs: performance.now() - started,
+      ok: error === undefined,
+      ...(error === undefined ? {} : { error }),
+    });
   }
 }
