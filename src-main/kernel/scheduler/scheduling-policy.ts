@@ -30,9 +30,14 @@ export class ClassUsage {
     this.sums.set(priorityClass, (this.sums.get(priorityClass) ?? 0) + tokens);
   }
 
-  share(priorityClass: PriorityClass): number {
+  total(): number {
     let total = 0;
     for (const value of this.sums.values()) total += value;
+    return total;
+  }
+
+  share(priorityClass: PriorityClass): number {
+    const total = this.total();
     return total === 0 ? 0 : (this.sums.get(priorityClass) ?? 0) / total;
   }
 }
@@ -74,9 +79,11 @@ export function fairSharePolicy(options: FairShareOptions = DEFAULT_FAIR_SHARE):
       const present = new Set(candidates.map((c) => c.priority.class));
       const highest = CLASSES.find((c) => present.has(c))!;
       // A lower class under its floor runs next; the most starved relative to its floor first.
+      // Floors apply once there is recent load to share, not to an idle model.
       let chosen = highest;
       let worst = 1;
-      for (const priorityClass of CLASSES) {
+      const loaded = usage.total() >= 2 * options.quantumTokens;
+      for (const priorityClass of loaded ? CLASSES : []) {
         const floor = options.minShare[priorityClass] ?? 0;
         if (!present.has(priorityClass) || priorityClass === highest || floor === 0 || priorityClass === 'realtime') continue;
         const ratio = usage.share(priorityClass) / floor;

@@ -103,17 +103,19 @@ export class SlotScheduler {
     entry.arrival = ++this.arrivals;
     // CFS placement: a process coming back from a wait does not bank credit against its class.
     entry.vruntime = Math.max(entry.vruntime, this.minVruntime(entry));
-    return new Promise<Lease>((grant, fail) => {
-      entry.waiter = { grant, fail };
-      request.signal.addEventListener(
-        'abort',
-        () => {
-          if (!entry.waiter || entry.waiter.grant !== grant) return;
-          entry.waiter = null;
-          fail(new KernelError('INVALID_STATE', 'process stopped while waiting for a slot'));
-        },
-        { once: true },
-      );
+    return new Promise<Lease>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (entry.waiter !== waiter) return;
+        entry.waiter = null;
+        reject(new KernelError('INVALID_STATE', 'process stopped while waiting for a slot'));
+      };
+      const settle = (): void => request.signal.removeEventListener('abort', onAbort);
+      const waiter = {
+        grant: (lease: Lease) => (settle(), resolve(lease)),
+        fail: (error: unknown) => (settle(), reject(error)),
+      };
+      entry.waiter = waiter;
+      request.signal.addEventListener('abort', onAbort, { once: true });
       this.dispatch();
     });
   }
