@@ -4,6 +4,7 @@ import { AgentManifest } from './manifest.contract.js';
 import { ModelInfo } from './model.contract.js';
 import { ExitStatus, Priority, ProcessCounters, ProcessInfo, ProcessState } from './process.contract.js';
 import { AgentAction } from './syscall.contract.js';
+import { InterruptBinding, InterruptSource } from './interrupt.contract.js';
 
 const envelope = { seq: z.number().int().nonnegative(), at: z.number() };
 
@@ -24,6 +25,8 @@ export const KernelEvent = z.discriminatedUnion('type', [
   z.object({ ...envelope, type: z.literal('proc.counters'), pid: z.number(), counters: ProcessCounters }),
   /** Streamed model output: one event per decoded token (coalesced for slow subscribers). */
   z.object({ ...envelope, type: z.literal('proc.output'), pid: z.number(), step: z.number(), text: z.string() }),
+  /** A user message delivered to an agent, placed after step `afterStep` in its history. */
+  z.object({ ...envelope, type: z.literal('proc.input'), pid: z.number(), afterStep: z.number(), text: z.string() }),
   /** A finished model step: a validated action. */
   z.object({ ...envelope, type: z.literal('proc.step'), pid: z.number(), step: z.number(), action: AgentAction }),
   /** A model step that did not parse or validate; the agent is told and tries again. */
@@ -73,6 +76,20 @@ export const KernelEvent = z.discriminatedUnion('type', [
     durationMs: z.number(),
     ok: z.boolean(),
     error: z.string().optional(),
+  }),
+  z.object({ ...envelope, type: z.literal('interrupt.bound'), binding: InterruptBinding }),
+  z.object({ ...envelope, type: z.literal('interrupt.unbound'), bindingId: z.string() }),
+  /** An interrupt arrived: handed to a new handler process, or coalesced into the pending count. */
+  z.object({
+    ...envelope,
+    type: z.literal('interrupt.raised'),
+    bindingId: z.string().nullable(),
+    source: InterruptSource,
+    detail: z.string(),
+    outcome: z.enum(['dispatched', 'coalesced', 'delivered']),
+    pid: z.number().nullable(),
+    pending: z.number(),
+    coalescedTotal: z.number(),
   }),
   /** Sent to one subscriber whose queue overflowed: how many events it missed. */
   z.object({ ...envelope, type: z.literal('bus.lagged'), dropped: z.number() }),

@@ -9,3 +9,4 @@ export * from './event.contract.js';
 export * from './transcript.contract.js';
 export * from './kernel-api.contract.js';
 export * from './kernel-client.js';
+export * from './interrupt.contract.js';

@@ -6,6 +6,8 @@ import { KernelInfo } from './model.contract.js';
 import { Nice, PriorityClass, ProcessInfo } from './process.contract.js';
 import { ToolManifest } from './tool.contract.js';
 import { TranscriptEntry } from './transcript.contract.js';
+import { InterruptBinding, InterruptStats } from './interrupt.contract.js';
+import { InterruptTrigger } from './manifest.contract.js';
 
 const Pid = z.object({ pid: z.number().int().positive() }).strict();
 const Empty = z.object({}).strict();
@@ -26,6 +28,8 @@ export const kernelApi = {
         agent: z.union([z.string(), z.record(z.string(), z.unknown())]),
         task: z.string().min(1),
         priorityClass: PriorityClass.optional(),
+        /** Interactive agents only: after an answer, wait for the next user message instead of exiting. */
+        session: z.boolean().optional(),
       })
       .strict(),
     result: ProcessInfo,
@@ -42,6 +46,24 @@ export const kernelApi = {
     result: ProcessInfo,
   },
   'proc.transcript': { params: Pid, result: z.array(TranscriptEntry) },
+  /** A message to a live interactive agent: delivered at its next step, which runs at interrupt priority. */
+  'proc.input': { params: z.object({ pid: z.number().int().positive(), text: z.string().min(1).max(100_000) }).strict(), result: ProcessInfo },
+  'interrupts.list': { params: Empty, result: z.array(z.object({ binding: InterruptBinding, stats: InterruptStats })) },
+  'interrupts.bind': {
+    params: z
+      .object({ agent: z.string(), trigger: InterruptTrigger.optional(), maxPerSecond: z.number().positive().max(1000).optional() })
+      .strict(),
+    result: InterruptBinding,
+  },
+  'interrupts.unbind': { params: z.object({ bindingId: z.string() }).strict(), result: Ok },
+  /** Raise a user-input interrupt for the handlers bound to it, or abort a process. */
+  'interrupts.raise': {
+    params: z.discriminatedUnion('source', [
+      z.object({ source: z.literal('user-input'), text: z.string().min(1).max(100_000) }).strict(),
+      z.object({ source: z.literal('abort'), pid: z.number().int().positive() }).strict(),
+    ]),
+    result: z.object({ dispatched: z.array(z.number()), coalesced: z.number() }),
+  },
   'gallery.list': { params: Empty, result: z.array(AgentManifest) },
   'tools.list': { params: Empty, result: z.array(ToolManifest) },
   /** Starts the event stream on this connection. */

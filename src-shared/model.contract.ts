@@ -29,5 +29,8 @@ export const KernelInfo = z.object({
   model: ModelInfo.nullable(),
   /** Why no model is loaded, when none is. */
   modelError: z.string().nullable(),
+  scheduler: z.object({ policy: z.string(), quantumTokens: z.number(), swap: z.enum(['ram', 'disk']) }),
+  /** Where webhook interrupts are posted (`POST {url}/hooks/ROUTE` with the bearer token). */
+  webhook: z.object({ url: z.string(), token: z.string() }).nullable(),
 });
 export type KernelInfo = z.infer<typeof KernelInfo>;

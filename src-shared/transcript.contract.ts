@@ -15,6 +15,7 @@ export const TranscriptEntry = z.discriminatedUnion('kind', [
     value: z.unknown().optional(),
     error: ErrorPayload.optional(),
   }),
+  z.object({ kind: z.literal('input'), afterStep: z.number(), text: z.string() }),
   z.object({ kind: z.literal('rejected'), step: z.number(), error: ErrorPayload }),
   z.object({ kind: z.literal('answer'), step: z.number(), text: z.string() }),
 ]);

@@ -9,8 +9,20 @@ const handlers: Handlers = {
   'kernel.info': (kernel) => kernel.info(),
   'proc.list': (kernel) => kernel.listProcesses(),
   'proc.get': (kernel, params: { pid: number }) => kernel.table.get(params.pid),
-  'proc.spawn': (kernel, params: { agent: string | Record<string, unknown>; task: string; priorityClass?: never }) =>
-    kernel.spawn(params.agent, params.task, params.priorityClass),
+  'proc.spawn': (kernel, params: { agent: string | Record<string, unknown>; task: string; priorityClass?: never; session?: boolean }) =>
+    kernel.spawn(params.agent, params.task, params.priorityClass, params.session ?? false),
+  'proc.input': (kernel, params: { pid: number; text: string }) => kernel.input(params.pid, params.text),
+  'interrupts.list': (kernel) => kernel.interrupts.list(),
+  'interrupts.bind': (kernel, params: { agent: string; trigger?: never; maxPerSecond?: number }) =>
+    kernel.bindInterrupt(params.agent, params.trigger, params.maxPerSecond),
+  'interrupts.unbind': (kernel, params: { bindingId: string }) => (kernel.interrupts.unbind(params.bindingId), { ok: true }),
+  'interrupts.raise': (kernel, params: { source: 'user-input'; text: string } | { source: 'abort'; pid: number }) => {
+    if (params.source === 'abort') {
+      kernel.interrupts.abort(params.pid);
+      return { dispatched: [], coalesced: 0 };
+    }
+    return kernel.interrupts.raiseUserInput(params.text);
+  },
   'proc.kill': (kernel, params: { pid: number }) => kernel.kill(params.pid),
   'proc.suspend': (kernel, params: { pid: number }) => kernel.suspend(params.pid),
   'proc.resume': (kernel, params: { pid: number }) => kernel.resume(params.pid),

@@ -2,6 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   AgentManifest,
+  InterruptBinding,
+  InterruptTrigger,
+  KernelEvent,
   KernelInfo,
   PriorityClass,
   ProcessInfo,
@@ -17,7 +20,8 @@ import { KernelError, toErrorPayload } from './core/kernel-error.js';
 import { ProcessTable } from './core/process-table.js';
 import { SyscallDispatcher } from './core/syscall-dispatcher.js';
 import { loadLlamaBackend, type GpuChoice, type LlmBackend } from './llm/index.js';
-import { AgentProcess, loadGallery, stepsFromTranscript, type AgentHost } from './runtime/index.js';
+import { InterruptController, WebhookListener } from './interrupts/index.js';
+import { AgentProcess, historyFromTranscript, loadGallery, type AgentHost } from './runtime/index.js';
 import { DEFAULT_FAIR_SHARE, fairSharePolicy, fcfsPolicy, KvSwapper, SlotScheduler, type SwapLocation } from './scheduler/index.js';
 import { builtinTools, ToolRegistry } from './tools/index.js';
 
@@ -33,6 +37,8 @@ export interface KernelConfig {
   galleryDir: string;
   version: string;
   scheduler?: SchedulerConfig;
+  /** Loopback port for webhook interrupts; 0 picks a free one. */
+  webhookPort?: number;
 }
 
 export interface SchedulerConfig {
@@ -49,6 +55,8 @@ export interface BootReport {
   journalSkippedLines: { line: number; reason: string }[];
   galleryErrors: { file: string; message: string }[];
   recovered: number[];
+  /** Interrupt bindings from the journal that could not be armed again, with the reason. */
+  interruptErrors: string[];
 }
 
 export class Kernel implements Disposable {
@@ -64,7 +72,24 @@ export class Kernel implements Disposable {
   private scheduler: SlotScheduler | null = null;
   private modelError: string | null = null;
   private readonly startedAt = Date.now();
-  readonly report: BootReport = { journalSkippedLines: [], galleryErrors: [], recovered: [] };
+  readonly report: BootReport = { journalSkippedLines: [], galleryErrors: [], recovered: [], interruptErrors: [] };
+  private readonly webhook = new WebhookListener();
+  readonly interrupts = new InterruptController(
+    {
+      spawnHandler: (agentId, task) => this.spawn(agentId, task, 'realtime').pid,
+      onExit: (pid, listener) => {
+        const stop = this.bus.on((event) => {
+          if (event.type === 'proc.exited' && event.pid === pid) {
+            stop();
+            listener();
+          }
+        });
+      },
+      abort: (pid, reason) => this.kill(pid, reason),
+      emit: (body) => this.bus.emit(body),
+    },
+    this.webhook,
+  );
 
   private constructor(readonly config: KernelConfig) {}
 
@@ -103,6 +128,49 @@ export class Kernel implements Disposable {
     if (this.config.modelPath) await this.loadModel(this.config.modelPath);
     else this.modelError = 'no model configured: pass --model PATH or set AMK_MODEL';
     this.recoverProcesses();
+    this.store.add(this.webhook);
+    this.store.add(this.interrupts);
+    await this.webhook.start(this.config.webhookPort ?? 0);
+    this.restoreInterrupts(replay.events);
+  }
+
+  /** Bindings live in the journal: re-arm those bound and never unbound. */
+  private restoreInterrupts(events: readonly KernelEvent[]): void {
+    const bindings = new Map<string, InterruptBinding>();
+    for (const event of events) {
+      if (event.type === 'interrupt.bound') bindings.set(event.binding.id, event.binding);
+      else if (event.type === 'interrupt.unbound') bindings.delete(event.bindingId);
+    }
+    for (const binding of bindings.values()) {
+      try {
+        this.interrupts.bind(binding.agentId, binding.trigger, binding.maxPerSecond, binding);
+      } catch (error) {
+        this.report.interruptErrors.push(`${binding.id} (${binding.agentId}): ${(error as Error).message}`);
+      }
+    }
+  }
+
+  bindInterrupt(agentId: string, trigger: InterruptTrigger | undefined, maxPerSecond?: number): InterruptBinding {
+    const manifest = this.resolveManifest(agentId);
+    if (manifest.kind !== 'interrupt-handler') {
+      throw new KernelError('INVALID_REQUEST', `agent "${agentId}" is ${manifest.kind}, not an interrupt-handler`);
+    }
+    const chosen = trigger ?? manifest.trigger;
+    if (!chosen) throw new KernelError('INVALID_REQUEST', `agent "${agentId}" has no trigger and none was given`);
+    try {
+      return this.interrupts.bind(agentId, chosen, maxPerSecond);
+    } catch (error) {
+      if (error instanceof KernelError) throw error;
+      throw new KernelError('INVALID_REQUEST', `cannot arm ${chosen.source} trigger: ${(error as Error).message}`);
+    }
+  }
+
+  /** A user message to a live agent; interactive agents take it at their next step, at interrupt priority. */
+  input(pid: number, text: string): ProcessInfo {
+    this.liveInfo(pid);
+    const process = this.requireProcess(pid);
+    process.deliver(text);
+    return this.table.get(pid);
   }
 
   private async loadModel(modelPath: string): Promise<void> {
@@ -198,7 +266,7 @@ export class Kernel implements Disposable {
     return manifest;
   }
 
-  spawn(agent: string | Record<string, unknown>, task: string, priorityClass?: PriorityClass): ProcessInfo {
+  spawn(agent: string | Record<string, unknown>, task: string, priorityClass?: PriorityClass, session = false): ProcessInfo {
     const manifest = this.resolveManifest(agent);
     const host = this.host();
     const pid = this.table.nextPid();
@@ -225,15 +293,15 @@ export class Kernel implements Disposable {
       swap: null,
     };
     this.bus.emit({ type: 'proc.spawned', process: info, manifest });
-    this.launch(new AgentProcess(host, pid, manifest, task, priority));
+    this.launch(new AgentProcess(host, pid, manifest, task, priority, { session }));
     return this.table.get(pid);
   }
 
-  kill(pid: number): ProcessInfo {
+  kill(pid: number, reason = 'killed'): ProcessInfo {
     const info = this.liveInfo(pid);
     const process = this.processes.get(pid);
-    if (process) process.kill();
-    else this.bus.emit({ type: 'proc.exited', pid, state: 'exited', exit: { code: 137, reason: 'killed' } });
+    if (process) process.kill(reason);
+    else this.bus.emit({ type: 'proc.exited', pid, state: 'exited', exit: { code: 137, reason } });
     return this.table.get(info.pid);
   }
 
@@ -254,8 +322,11 @@ export class Kernel implements Disposable {
       return this.table.get(pid);
     }
     const host = this.host();
-    const steps = stepsFromTranscript(this.table.transcript(pid), host.llm);
-    this.launch(new AgentProcess(host, pid, this.table.manifest(pid), info.task, info.priority, steps, info.counters));
+    const history = historyFromTranscript(this.table.transcript(pid), host.llm);
+    const manifest = this.table.manifest(pid);
+    this.launch(
+      new AgentProcess(host, pid, manifest, info.task, info.priority, { session: manifest.kind === 'interactive', history, counters: info.counters }),
+    );
     return this.table.get(pid);
   }
 
@@ -303,6 +374,12 @@ export class Kernel implements Disposable {
       startedAt: this.startedAt,
       model: this.llm?.info ?? null,
       modelError: this.llm ? null : this.modelError,
+      scheduler: {
+        policy: this.scheduler?.policyName ?? (this.config.scheduler ?? DEFAULT_SCHEDULER).policy,
+        quantumTokens: (this.config.scheduler ?? DEFAULT_SCHEDULER).quantumTokens,
+        swap: (this.config.scheduler ?? DEFAULT_SCHEDULER).swap,
+      },
+      webhook: this.webhook.url ? { url: this.webhook.url, token: this.webhook.token } : null,
     };
   }
 

@@ -50,6 +50,9 @@ export class ProcessTable {
       case 'proc.output':
         this.appendOutput(event.pid, event.step, event.text);
         return;
+      case 'proc.input':
+        this.record(event.pid)?.transcript.push({ kind: 'input', afterStep: event.afterStep, text: event.text });
+        return;
       case 'proc.step':
         this.record(event.pid)?.transcript.push(
           event.action.type === 'tool'

@@ -16,6 +16,7 @@ import type { GenerationCursor, LlmBackend, OutputGrammar } from '../llm/index.j
 import type { SliceEnd, SlotScheduler } from '../scheduler/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { PromptBuilder, type StepRecord } from './prompt-builder.js';
+import type { RecoveredHistory } from './recovery.js';
 import { describeTools, isCompleteJson, parseAction, stepSchema } from './step-protocol.js';
 
 export interface AgentHost {
@@ -41,6 +42,14 @@ export class AgentProcess {
   private partial: GenerationCursor | null = null;
   private counters: ProcessCounters = emptyCounters();
   private lastCounterEmit = 0;
+  private readonly steps: StepRecord[];
+  private readonly leadingInputs: string[];
+  private readonly pendingInputs: string[] = [];
+  /** Set by user input: the next step runs at interrupt priority. */
+  private boosted = false;
+  private inputGate: (() => void) | null = null;
+  /** Index in `steps` where the current turn began; the step limit counts per turn. */
+  private turnStart = 0;
 
   constructor(
     private readonly host: AgentHost,
@@ -48,10 +57,38 @@ export class AgentProcess {
     readonly manifest: AgentManifest,
     private readonly task: string,
     public priority: Priority,
-    private readonly steps: StepRecord[] = [],
-    counters?: ProcessCounters,
+    private readonly options: { session: boolean; history?: RecoveredHistory; counters?: ProcessCounters } = { session: false },
   ) {
-    if (counters) this.counters = { ...counters };
+    if (options.counters) this.counters = { ...options.counters };
+    this.steps = options.history?.steps ?? [];
+    this.leadingInputs = options.history?.leadingInputs ?? [];
+    this.turnStart = this.steps.length;
+  }
+
+  /** A user message: attached at the next step boundary, and that step runs at interrupt priority. */
+  deliver(text: string): void {
+    if (this.terminal) throw new KernelError('INVALID_STATE', `process ${this.pid} has exited`);
+    this.pendingInputs.push(text);
+    this.boosted = true;
+    this.inputGate?.();
+  }
+
+  private attachInputs(): void {
+    for (const text of this.pendingInputs.splice(0)) {
+      const last = this.steps.at(-1);
+      if (last) last.inputs.push(text);
+      else this.leadingInputs.push(text);
+      this.host.bus.emit({ type: 'proc.input', pid: this.pid, afterStep: last?.step ?? 0, text });
+      this.turnStart = this.steps.length;
+    }
+  }
+
+  /** In a session, an answered interactive agent waits here for the next user message. */
+  private async waitForInput(): Promise<void> {
+    if (this.pendingInputs.length > 0) return;
+    this.setState('waiting', null, 'waiting for user input');
+    await new Promise<void>((resolve) => (this.inputGate = resolve));
+    this.inputGate = null;
   }
 
   get isTerminal(): boolean {
@@ -65,7 +102,8 @@ export class AgentProcess {
       const system = `${this.manifest.systemPrompt}\n\n${describeTools(tools)}`;
       const prompt = new PromptBuilder(this.host.llm, system, this.task);
       while (!this.terminal) {
-        if (this.steps.length >= this.manifest.model.maxSteps) {
+        if (!this.partial) this.attachInputs();
+        if (this.steps.length - this.turnStart >= this.manifest.model.maxSteps) {
           this.exit('exited', { code: 2, reason: `step limit of ${this.manifest.model.maxSteps} reached without a final answer` });
           return;
         }
@@ -88,7 +126,8 @@ export class AgentProcess {
   private async generateStep(prompt: PromptBuilder, grammar: OutputGrammar) {
     const step = this.steps.length + 1;
     this.setState('ready', null);
-    const lease = await this.host.scheduler.acquire({ pid: this.pid, priority: this.priority, signal: this.killSwitch.signal });
+    const priority = this.boosted ? { ...this.priority, class: 'realtime' as const } : this.priority;
+    const lease = await this.host.scheduler.acquire({ pid: this.pid, priority, signal: this.killSwitch.signal });
     this.stepSwitch = new AbortController();
     const signal = AbortSignal.any([this.killSwitch.signal, this.stepSwitch.signal]);
     let endedBy: SliceEnd = 'step-end';
@@ -96,7 +135,7 @@ export class AgentProcess {
       if (this.terminal || this.suspended) return undefined;
       this.setState('running', lease.slot.index);
       const budget = this.host.llm.info.contextSize - this.manifest.model.maxTokensPerStep;
-      const promptTokens = prompt.build(this.steps, budget - (this.partial?.tokens.length ?? 0));
+      const promptTokens = prompt.build(this.steps, budget - (this.partial?.tokens.length ?? 0), this.leadingInputs);
       this.counters.contextTokens = promptTokens.length + (this.partial?.tokens.length ?? 0);
       const result = await lease.slot.generate(promptTokens, {
         grammar,
@@ -121,6 +160,7 @@ export class AgentProcess {
         return undefined;
       }
       this.partial = null;
+      this.boosted = false;
       return result;
     } finally {
       this.stepSwitch = null;
@@ -146,7 +186,8 @@ export class AgentProcess {
     this.host.bus.emit({ type: 'proc.step', pid: this.pid, step, action });
     if (action.type === 'final') {
       this.record(step, text, tokens, 'done');
-      await this.syscall({ call: 'proc.exit', answer: action.answer });
+      if (this.options.session && this.manifest.kind === 'interactive') await this.waitForInput();
+      else await this.syscall({ call: 'proc.exit', answer: action.answer });
       return;
     }
     this.setState('waiting', null);
@@ -167,7 +208,7 @@ export class AgentProcess {
   }
 
   private record(step: number, actionText: string, actionTokens: number[], resultText: string): void {
-    this.steps.push({ step, actionText, actionTokens, resultText });
+    this.steps.push({ step, actionText, actionTokens, resultText, inputs: [] });
     this.counters.steps = this.steps.length;
     this.emitCounters(true);
   }
@@ -229,6 +270,7 @@ export class AgentProcess {
     this.terminal = true;
     this.killSwitch.abort(new KernelError('INVALID_STATE', 'kernel shutting down'));
     this.suspended?.resume();
+    this.inputGate?.();
   }
 
   /** The one way out: emits the final counters and the exit, stops everything in flight. */
@@ -239,5 +281,6 @@ export class AgentProcess {
     this.host.bus.emit({ type: 'proc.exited', pid: this.pid, state, exit: status });
     this.killSwitch.abort(new KernelError('INVALID_STATE', status.reason));
     this.suspended?.resume();
+    this.inputGate?.();
   }
 }

@@ -1,4 +1,4 @@
 export { AgentProcess, type AgentHost } from './agent-process.js';
-export { stepsFromTranscript } from './recovery.js';
+export { historyFromTranscript, type RecoveredHistory } from './recovery.js';
 export { stepSchema, parseAction, isCompleteJson, toGrammarSchema } from './step-protocol.js';
 export { loadGallery, type GalleryLoadResult } from './gallery.js';

@@ -9,6 +9,8 @@ export interface StepRecord {
   actionText: string;
   /** What the kernel answered: a tool result, or why the step was rejected. */
   resultText: string;
+  /** User messages that arrived after this step. */
+  inputs: string[];
 }
 
 /**
@@ -27,36 +29,38 @@ export class PromptBuilder {
    * The prompt for the next step, within `budget` tokens. Until the pager takes over, the oldest
    * steps are left out (and the model told how many) when the whole history does not fit.
    */
-  build(steps: readonly StepRecord[], budget: number): Token[] {
+  build(steps: readonly StepRecord[], budget: number, leadingInputs: readonly string[] = []): Token[] {
     for (let omitted = 0; omitted <= steps.length; omitted++) {
-      const tokens = this.render(steps.slice(omitted), omitted);
+      const tokens = this.render(steps.slice(omitted), omitted, leadingInputs);
       if (tokens.length <= budget) return tokens;
     }
     throw new KernelError('INVALID_STATE', `the system prompt and task alone exceed the ${budget}-token budget of a step`);
   }
 
-  private render(steps: readonly StepRecord[], omitted: number): Token[] {
+  private render(steps: readonly StepRecord[], omitted: number, leadingInputs: readonly string[]): Token[] {
     const note = omitted > 0 ? `(${omitted} earlier steps omitted)\n` : '';
-    const chat = this.llm.formatChat(this.messages(steps, note));
+    const chat = this.llm.formatChat(this.messages(steps, note, leadingInputs));
     if (chat) return chat;
-    const tokens: Token[] = [...this.llm.bosTokens, ...this.llm.tokenize(`${this.system}\n\nTask: ${this.task}\n${note}`)];
+    const leading = leadingInputs.map((text) => `User: ${text}\n`).join('');
+    const tokens: Token[] = [...this.llm.bosTokens, ...this.llm.tokenize(`${this.system}\n\nTask: ${this.task}\n${leading}${note}`)];
     for (const record of steps) {
       tokens.push(...this.llm.tokenize(`Step ${record.step}:`), ...record.actionTokens);
       tokens.push(...this.llm.tokenize(`\nResult ${record.step}: ${record.resultText}\n`));
+      for (const input of record.inputs) tokens.push(...this.llm.tokenize(`User: ${input}\n`));
     }
     const next = (steps.at(-1)?.step ?? omitted) + 1;
     tokens.push(...this.llm.tokenize(`Step ${next}:`));
     return tokens;
   }
 
-  private messages(steps: readonly StepRecord[], note: string): ChatMessage[] {
+  private messages(steps: readonly StepRecord[], note: string, leadingInputs: readonly string[]): ChatMessage[] {
     const messages: ChatMessage[] = [
       { role: 'system', text: this.system },
-      { role: 'user', text: `${this.task}\n${note}`.trim() },
+      { role: 'user', text: [this.task, ...leadingInputs, note].join('\n').trim() },
     ];
     for (const record of steps) {
       messages.push({ role: 'assistant', text: record.actionText });
-      messages.push({ role: 'user', text: `Result of step ${record.step}: ${record.resultText}` });
+      messages.push({ role: 'user', text: [`Result of step ${record.step}: ${record.resultText}`, ...record.inputs].join('\n') });
     }
     return messages;
   }

@@ -6,22 +6,36 @@ import type { StepRecord } from './prompt-builder.js';
  * Rebuilds the finished steps of an agent from its journaled transcript. A step cut short by a
  * crash has output but no call, answer or rejection: it is dropped and generated again.
  */
-export function stepsFromTranscript(transcript: readonly TranscriptEntry[], llm: LlmBackend): StepRecord[] {
+export interface RecoveredHistory {
+  steps: StepRecord[];
+  /** User messages that came before the first step. */
+  leadingInputs: string[];
+}
+
+export function historyFromTranscript(transcript: readonly TranscriptEntry[], llm: LlmBackend): RecoveredHistory {
   const steps: StepRecord[] = [];
+  const leadingInputs: string[] = [];
   const outputs = new Map<number, string>();
   for (const entry of transcript) {
     if (entry.kind === 'output') outputs.set(entry.step, (outputs.get(entry.step) ?? '') + entry.text);
   }
   const push = (step: number, actionText: string, resultText: string): void => {
-    steps.push({ step, actionText, actionTokens: llm.tokenize(actionText), resultText });
+    steps.push({ step, actionText, actionTokens: llm.tokenize(actionText), resultText, inputs: [] });
   };
   for (const entry of transcript) {
-    if (entry.kind === 'rejected') {
+    if (entry.kind === 'input') {
+      const after = steps.find((record) => record.step === entry.afterStep);
+      if (after) after.inputs.push(entry.text);
+      else leadingInputs.push(entry.text);
+    } else if (entry.kind === 'answer') {
+      // In a session the answer is a finished step too; the next input continues after it.
+      push(entry.step, outputs.get(entry.step)?.trim() ?? '', 'done');
+    } else if (entry.kind === 'rejected') {
       push(entry.step, outputs.get(entry.step)?.trim() ?? '', `error: ${entry.error.message}`);
     } else if (entry.kind === 'tool-result') {
       const actionText = outputs.get(entry.step)?.trim() ?? '';
       push(entry.step, actionText, entry.ok ? JSON.stringify(entry.value) : `error: ${entry.error?.message ?? 'failed'}`);
     }
   }
-  return steps;
+  return { steps, leadingInputs };
 }

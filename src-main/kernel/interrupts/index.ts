@@ -1,0 +1,3 @@
+export { InterruptController, type InterruptHost } from './interrupt-controller.js';
+export { WebhookListener } from './sources.js';
+export { parseCron, type CronSchedule } from './cron.js';
