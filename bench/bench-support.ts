@@ -1,7 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, platform, release } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release, tmpdir, totalmem } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Kernel, type KernelConfig } from '../src-main/kernel/index.js';
+import { packageRoot } from '../src-main/settings.js';
 
 export interface BenchOptions {
   modelPath: string;
@@ -46,3 +48,43 @@ export function writeResult(result: BenchResult): string {
   writeFileSync(path, JSON.stringify({ ...result, model: basename(result.model) }, null, 2) + '\n');
   return path;
 }
+
+
+/** A kernel in a throwaway data directory, for one side of a comparison. */
+export async function benchKernel(options: BenchOptions, overrides: Partial<KernelConfig>): Promise<{ kernel: Kernel; dispose: () => Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'amk-bench-'));
+  const kernel = await Kernel.boot({
+    dataDir,
+    modelPath: options.modelPath,
+    gpu: options.gpu,
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+    contextSize: 2048,
+    slots: 4,
+    galleryDir: join(packageRoot(), 'assets', 'gallery'),
+    version: 'bench',
+    ...overrides,
+  });
+  const model = kernel.info();
+  if (!model.model) throw new Error(`bench: the model did not load: ${model.modelError}`);
+  return {
+    kernel,
+    dispose: async () => {
+      await kernel.dispose();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves with the time of a process's first streamed token. */
+export function firstTokenAt(kernel: Kernel, pid: number): Promise<number> {
+  return new Promise((resolve) => {
+    const off = kernel.bus.on((event) => {
+      if (event.type === 'proc.output' && event.pid === pid) {
+        off();
+        resolve(performance.now());
+      }
+    });
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

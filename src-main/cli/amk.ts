@@ -4,7 +4,7 @@ import { KernelCallError, PriorityClass } from '../../src-shared/index.js';
 import { KernelError } from '../kernel/index.js';
 import { EXIT, UsageError } from './cli-io.js';
 import { readAgentArgument, run, serve } from './commands-local.js';
-import { connect, parsePid, printProcess, ps, top } from './commands-remote.js';
+import { connect, interrupts, parsePid, printProcess, ps, top } from './commands-remote.js';
 
 const USAGE = `amk: the Agentic Microkernel
 
@@ -16,6 +16,9 @@ usage:
   amk kill PID | suspend PID | resume PID | wait PID
   amk renice PID N [--class realtime|interactive|normal|background|idle]
   amk spawn <gallery-id | manifest.json> --task "..."
+  amk input PID "text"             a message to an interactive agent (runs at interrupt priority)
+  amk irq list | unbind ID | bind AGENT [--every MS | --cron "m h dom mon dow" | --folder PATH | --route NAME]
+  amk irq raise "text"             a user-input interrupt for the handlers bound to it
   amk gallery | amk info
 
 The model comes from --model, AMK_MODEL, <data dir>/config.json, or <data dir>/models/*.gguf.
@@ -36,6 +39,10 @@ const OPTIONS = {
   token: { type: 'string' },
   class: { type: 'string' },
   interval: { type: 'string' },
+  every: { type: 'string' },
+  cron: { type: 'string' },
+  folder: { type: 'string' },
+  route: { type: 'string' },
   once: { type: 'boolean' },
   all: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -119,6 +126,16 @@ export async function main(argv: string[]): Promise<number> {
         printProcess(await client.call('proc.spawn', { agent: readAgentArgument(rest[0]!), task: values.task! }));
         return EXIT.ok;
       });
+    case 'input': {
+      const pid = parsePid(rest[0]);
+      if (!rest[1]) throw new UsageError('usage: amk input PID "text"');
+      return withClient(values, async (client) => {
+        printProcess(await client.call('proc.input', { pid, text: rest[1]! }));
+        return EXIT.ok;
+      });
+    }
+    case 'irq':
+      return withClient(values, (client) => interrupts(client, rest, values));
     case 'gallery':
       return withClient(values, async (client) => {
         for (const agent of await client.call('gallery.list', {})) console.log(`${agent.icon} ${agent.id.padEnd(20)} ${agent.kind.padEnd(12)} ${agent.description}`);

@@ -79,3 +79,50 @@ export function printProcess(info: ProcessInfo): void {
   const exit = info.exit ? ` (exit ${info.exit.code}: ${info.exit.reason})` : '';
   console.log(`${info.pid} ${info.agentId} ${info.state}${exit} class=${info.priority.class} nice=${info.priority.nice}`);
 }
+
+/** `amk irq list | bind AGENT [trigger] | unbind ID | raise TEXT` */
+export async function interrupts(
+  client: KernelClient,
+  [action, argument]: string[],
+  flags: { every?: string; cron?: string; folder?: string; route?: string },
+): Promise<number> {
+  switch (action) {
+    case 'list':
+    case undefined: {
+      const rows = [['ID', 'AGENT', 'TRIGGER', 'RAISED', 'DISPATCHED', 'COALESCED', 'PENDING']];
+      for (const { binding, stats } of await client.call('interrupts.list', {})) {
+        const { source, ...rest } = binding.trigger;
+        rows.push([binding.id, binding.agentId, `${source} ${JSON.stringify(rest)}`, ...[stats.raised, stats.dispatched, stats.coalesced, stats.pending].map(String)]);
+      }
+      console.log(table(rows));
+      return EXIT.ok;
+    }
+    case 'bind': {
+      if (!argument) throw new UsageError('usage: amk irq bind AGENT [--every MS | --cron EXPR | --folder PATH | --route NAME]');
+      const trigger = flags.every
+        ? { source: 'timer' as const, everyMs: Number(flags.every) }
+        : flags.cron
+          ? { source: 'timer' as const, cron: flags.cron }
+          : flags.folder
+            ? { source: 'folder' as const, path: flags.folder }
+            : flags.route
+              ? { source: 'webhook' as const, route: flags.route }
+              : undefined;
+      const binding = await client.call('interrupts.bind', { agent: argument, ...(trigger ? { trigger } : {}) });
+      console.log(`${binding.id} ${binding.agentId} ${JSON.stringify(binding.trigger)}`);
+      return EXIT.ok;
+    }
+    case 'unbind':
+      if (!argument) throw new UsageError('usage: amk irq unbind ID');
+      await client.call('interrupts.unbind', { bindingId: argument });
+      return EXIT.ok;
+    case 'raise': {
+      if (!argument) throw new UsageError('usage: amk irq raise "text"');
+      const result = await client.call('interrupts.raise', { source: 'user-input', text: argument });
+      console.log(`dispatched to ${result.dispatched.join(', ') || 'no handler'}; coalesced ${result.coalesced}`);
+      return EXIT.ok;
+    }
+    default:
+      throw new UsageError(`unknown irq action "${action}" (list, bind, unbind, raise)`);
+  }
+}

@@ -6,6 +6,8 @@ import { KernelError } from '../core/kernel-error.js';
 const GRAMMAR_KEYS = new Set(['type', 'properties', 'required', 'items', 'enum', 'const', 'oneOf', 'anyOf', 'minLength', 'maxLength', 'minItems', 'maxItems', 'description']);
 /** Bounds free text in a grammar so a small model cannot ramble until the step limit. */
 const MAX_GRAMMAR_STRING = 240;
+/** llama.cpp refuses a grammar that repeats a rule 2000 times or more; longer answers go unbounded (maxTokensPerStep still bounds them). */
+const MAX_GRAMMAR_REPETITION = 1999;
 
 /** Keeps only what llama.cpp's JSON-schema grammar supports, and bounds every string. */
 export function toGrammarSchema(schema: unknown): unknown {
@@ -30,7 +32,10 @@ export function stepSchema(manifest: AgentManifest, tools: readonly ToolManifest
     type: 'object',
     properties: {
       type: { const: 'final' },
-      answer: { type: 'string', minLength: 1, maxLength: manifest.model.maxAnswerChars },
+      answer:
+        manifest.model.maxAnswerChars <= MAX_GRAMMAR_REPETITION
+          ? { type: 'string', minLength: 1, maxLength: manifest.model.maxAnswerChars }
+          : { type: 'string', minLength: 1 },
     },
     required: ['type', 'answer'],
   };

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { testModelPath } from '../src-main/test-support/fixtures.js';
+import type { BenchOptions } from './bench-support.js';
+import { run as runInterrupts } from './interrupts.bench.js';
+import { run as runScheduler } from './scheduler.bench.js';
+
+/** Smoke runs with tiny workloads: the benchmarks keep working and report the keys their issues name. No timing is judged here. */
+const options = (args: BenchOptions['args']): BenchOptions => ({ modelPath: testModelPath(), gpu: 'cpu', threads: 1, args });
+
+describe('benchmarks', () => {
+  it('scheduler reports throughput, P99 latency and fairness for kernel and baseline', async () => {
+    const result = await runScheduler(options({ requests: '1', steps: '1', interval: '50' }));
+    expect(result.name).toBe('scheduler');
+    expect(result.ratios.throughput).toBeGreaterThan(0);
+    expect(result.ratios.p99_interactive_latency).toBeGreaterThan(0);
+    expect(result.kernel.jain_fairness).toBeGreaterThan(0);
+    expect(result.kernel.jain_fairness).toBeLessThanOrEqual(1);
+    expect(result.baseline.throughput_tps).toBeGreaterThan(0);
+  });
+
+  it('interrupts reports P50 and P99 event-to-first-token latency', async () => {
+    const result = await runInterrupts(options({ events: '2' }));
+    expect(result.kernel.p50_ms).toBeGreaterThan(0);
+    expect(result.kernel.p99_ms).toBeGreaterThanOrEqual(result.kernel.p50_ms as number);
+    expect((result.kernel.swap_needed as { swaps_out: number }).swaps_out).toBeGreaterThan(0);
+  });
+});

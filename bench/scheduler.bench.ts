@@ -1,0 +1,115 @@
+/**
+ * Mixed workload on one model: interactive requests arriving over time among long background jobs.
+ * Kernel: fair-share scheduler, batched slots, preemption. Baseline: the application-layer way,
+ * every agent calling one model first-come-first-served with no preemption (FCFS, one sequence).
+ */
+import type { Kernel, KernelConfig } from '../src-main/kernel/index.js';
+import { benchKernel, firstTokenAt, jainFairness, machineFacts, percentile, sleep, type BenchOptions, type BenchResult } from './bench-support.js';
+
+interface Params {
+  interactiveUsers: number;
+  requestsPerUser: number;
+  requestIntervalMs: number;
+  backgroundAgents: number;
+  backgroundSteps: number;
+  slots: number;
+  quantumTokens: number;
+}
+
+const background = (steps: number) => ({
+  id: 'bench-background',
+  name: 'Background job',
+  description: 'a long job',
+  systemPrompt: 'You compute a long series of values with the calculator.',
+  kind: 'background',
+  tools: ['calculator'],
+  model: { maxSteps: steps, maxTokensPerStep: 160, maxAnswerChars: 200 },
+});
+
+const interactive = {
+  id: 'bench-interactive',
+  name: 'Interactive request',
+  description: 'a short request',
+  systemPrompt: 'Answer the user in one short sentence.',
+  kind: 'interactive',
+  tools: [],
+  model: { maxSteps: 1, maxTokensPerStep: 64, maxAnswerChars: 120 },
+};
+
+async function workload(kernel: Kernel, params: Params) {
+  const started = performance.now();
+  const backgroundPids = Array.from({ length: params.backgroundAgents }, (_, i) => kernel.spawn(background(params.backgroundSteps), `Job ${i}: compute 12 * ${i + 3}.`).pid);
+  const requests: Promise<{ ttftMs: number; latencyMs: number }>[] = [];
+  for (let round = 0; round < params.requestsPerUser; round++) {
+    await sleep(params.requestIntervalMs);
+    for (let user = 0; user < params.interactiveUsers; user++) {
+      const sent = performance.now();
+      const { pid } = kernel.spawn(interactive, `User ${user}, request ${round}: say hello.`);
+      const first = firstTokenAt(kernel, pid);
+      requests.push(
+        kernel.wait(pid).then(async () => ({ ttftMs: (await first) - sent, latencyMs: performance.now() - sent })),
+      );
+    }
+  }
+  const answered = await Promise.all(requests);
+  const jobs = await Promise.all(backgroundPids.map((pid) => kernel.wait(pid)));
+  const wallMs = performance.now() - started;
+  const all = kernel.listProcesses();
+  const tokens = all.reduce((sum, p) => sum + p.counters.tokensOut, 0);
+  const rates = jobs.map((job) => job.counters.tokensOut / (((job.exitedAt ?? 0) - job.createdAt) / 1000));
+  const ttft = answered.map((a) => a.ttftMs);
+  const latency = answered.map((a) => a.latencyMs);
+  return {
+    wall_ms: wallMs,
+    tokens_out: tokens,
+    throughput_tps: tokens / (wallMs / 1000),
+    interactive_requests: answered.length,
+    ttft_p50_ms: percentile(ttft, 50),
+    ttft_p99_ms: percentile(ttft, 99),
+    p50_interactive_latency_ms: percentile(latency, 50),
+    p99_interactive_latency_ms: percentile(latency, 99),
+    jain_fairness: jainFairness(rates),
+    preemptions: all.reduce((sum, p) => sum + p.counters.preemptions, 0),
+    swaps_out: all.reduce((sum, p) => sum + p.counters.swapsOut, 0),
+  };
+}
+
+async function measure(options: BenchOptions, params: Params, overrides: Partial<KernelConfig>) {
+  const { kernel, dispose } = await benchKernel(options, overrides);
+  try {
+    return await workload(kernel, params);
+  } finally {
+    await dispose();
+  }
+}
+
+export async function run(options: BenchOptions): Promise<BenchResult> {
+  const params: Params = {
+    interactiveUsers: 2,
+    requestsPerUser: Number(options.args.requests ?? 6),
+    requestIntervalMs: Number(options.args.interval ?? 400),
+    backgroundAgents: 6,
+    backgroundSteps: Number(options.args.steps ?? 4),
+    slots: Number(options.args.slots ?? 4),
+    quantumTokens: Number(options.args.quantum ?? 32),
+  };
+  const kernel = await measure(options, params, {
+    slots: params.slots,
+    scheduler: { policy: 'fair-share', quantumTokens: params.quantumTokens, swap: 'ram' },
+  });
+  const baseline = await measure(options, params, { slots: 1, scheduler: { policy: 'fcfs', quantumTokens: params.quantumTokens, swap: 'ram' } });
+  return {
+    name: 'scheduler',
+    machine: machineFacts(),
+    model: options.modelPath,
+    params: { ...params, gpu: options.gpu, threads: options.threads ?? 'default', baseline: 'fcfs, 1 sequence, no preemption' },
+    kernel,
+    baseline,
+    ratios: {
+      throughput: kernel.throughput_tps / baseline.throughput_tps,
+      p99_interactive_latency: kernel.p99_interactive_latency_ms / baseline.p99_interactive_latency_ms,
+      p50_interactive_latency: kernel.p50_interactive_latency_ms / baseline.p50_interactive_latency_ms,
+      p99_ttft: kernel.ttft_p99_ms / baseline.ttft_p99_ms,
+    },
+  };
+}
