@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { GpuChoice, KernelConfig } from './kernel/index.js';
+import { DEFAULT_SCHEDULER, type GpuChoice, type KernelConfig, type SchedulerConfig } from './kernel/index.js';
 
 /** The package root, found from this file whether it runs from source or from dist/. */
 export function packageRoot(): string {
@@ -37,6 +37,8 @@ interface SettingsFile {
   threads?: number;
   slots?: number;
   contextSize?: number;
+  quantumTokens?: number;
+  swap?: 'ram' | 'disk';
 }
 
 function readSettingsFile(dataDir: string): SettingsFile {
@@ -64,6 +66,8 @@ export interface SettingsFlags {
   threads?: string;
   slots?: string;
   context?: string;
+  quantum?: string;
+  swap?: string;
 }
 
 const GPU_CHOICES: readonly GpuChoice[] = ['auto', 'cpu', 'cuda', 'vulkan', 'metal'];
@@ -83,6 +87,13 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
   if (!GPU_CHOICES.includes(gpu)) throw new Error(`--gpu must be one of ${GPU_CHOICES.join(', ')}, got "${gpu}"`);
   const model = flags.model ?? env.AMK_MODEL ?? file.model ?? installedModel(dataDir);
   const threads = positiveInt('--threads', flags.threads ?? env.AMK_THREADS, file.threads);
+  const swap = flags.swap ?? env.AMK_SWAP ?? file.swap ?? DEFAULT_SCHEDULER.swap;
+  if (swap !== 'ram' && swap !== 'disk') throw new Error(`--swap must be ram or disk, got "${swap}"`);
+  const scheduler: SchedulerConfig = {
+    policy: 'fair-share',
+    quantumTokens: positiveInt('--quantum', flags.quantum ?? env.AMK_QUANTUM, file.quantumTokens ?? DEFAULT_SCHEDULER.quantumTokens)!,
+    swap,
+  };
   return {
     dataDir,
     modelPath: model ? resolve(model) : null,
@@ -90,6 +101,7 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
     ...(threads === undefined ? {} : { threads }),
     slots: positiveInt('--slots', flags.slots ?? env.AMK_SLOTS, file.slots ?? 4)!,
     contextSize: positiveInt('--context', flags.context ?? env.AMK_CONTEXT, file.contextSize ?? 2048)!,
+    scheduler,
     galleryDir: env.AMK_GALLERY_DIR ? resolve(env.AMK_GALLERY_DIR) : join(packageRoot(), 'assets', 'gallery'),
     version: packageVersion(),
   };

@@ -9,7 +9,8 @@ import { connect, interrupts, parsePid, printProcess, ps, top } from './commands
 const USAGE = `amk: the Agentic Microkernel
 
 usage:
-  amk serve [--port N] [--model PATH] [--gpu auto|cpu|cuda|vulkan|metal] [--threads N] [--slots N] [--context N] [--data-dir DIR]
+  amk serve [--port N] [--model PATH] [--gpu auto|cpu|cuda|vulkan|metal] [--threads N] [--slots N] [--context N]
+            [--quantum TOKENS] [--swap ram|disk] [--data-dir DIR]
   amk run <gallery-id | manifest.json> --task "..." [--model PATH] [--gpu ...] [--threads N] [--json]
   amk ps [--all] [--json]          list processes of the running kernel
   amk top [--interval MS] [--once]  live view of the running kernel
@@ -32,6 +33,8 @@ const OPTIONS = {
   threads: { type: 'string' },
   slots: { type: 'string' },
   context: { type: 'string' },
+  quantum: { type: 'string' },
+  swap: { type: 'string' },
   'data-dir': { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
@@ -81,6 +84,8 @@ export async function main(argv: string[]): Promise<number> {
     ...(values.threads ? { threads: values.threads } : {}),
     ...(values.slots ? { slots: values.slots } : {}),
     ...(values.context ? { context: values.context } : {}),
+    ...(values.quantum ? { quantum: values.quantum } : {}),
+    ...(values.swap ? { swap: values.swap } : {}),
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
   };
   switch (command) {
