@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     // Native addons (llama.cpp, LanceDB) want processes, not worker threads.
     pool: 'forks',
+    globalSetup: ['./vitest.global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [

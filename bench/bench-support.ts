@@ -61,6 +61,7 @@ export async function benchKernel(options: BenchOptions, overrides: Partial<Kern
     contextSize: 2048,
     slots: 4,
     galleryDir: join(packageRoot(), 'assets', 'gallery'),
+    toolDirs: [join(packageRoot(), 'dist', 'wasm-tools', 'tools')],
     version: 'bench',
     ...overrides,
   });

@@ -102,6 +102,7 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
     slots: positiveInt('--slots', flags.slots ?? env.AMK_SLOTS, file.slots ?? 4)!,
     contextSize: positiveInt('--context', flags.context ?? env.AMK_CONTEXT, file.contextSize ?? 2048)!,
     scheduler,
+    toolDirs: [join(packageRoot(), 'dist', 'wasm-tools', 'tools')],
     galleryDir: env.AMK_GALLERY_DIR ? resolve(env.AMK_GALLERY_DIR) : join(packageRoot(), 'assets', 'gallery'),
     version: packageVersion(),
   };

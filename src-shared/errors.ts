@@ -11,6 +11,7 @@ export const ErrorCode = z.enum([
   'INVALID_TOOL_ARGS',
   'INVALID_STATE',
   'TOOL_FAILED',
+  'CAPABILITY_DENIED',
   'MODEL_NOT_FOUND',
   'MODEL_INVALID',
   'MODEL_NOT_LOADED',

@@ -5,6 +5,7 @@ import { ModelInfo } from './model.contract.js';
 import { ExitStatus, Priority, ProcessCounters, ProcessInfo, ProcessState } from './process.contract.js';
 import { AgentAction } from './syscall.contract.js';
 import { InterruptBinding, InterruptSource } from './interrupt.contract.js';
+import { AuditRecord, Grant, GrantDecision, GrantRequest } from './sandbox.contract.js';
 
 const envelope = { seq: z.number().int().nonnegative(), at: z.number() };
 
@@ -91,6 +92,18 @@ export const KernelEvent = z.discriminatedUnion('type', [
     pending: z.number(),
     coalescedTotal: z.number(),
   }),
+  z.object({ ...envelope, type: z.literal('grant.requested'), request: GrantRequest }),
+  z.object({
+    ...envelope,
+    type: z.literal('grant.decided'),
+    requestId: z.string(),
+    decision: GrantDecision,
+    by: z.enum(['user', 'timeout', 'no-approver', 'policy']),
+  }),
+  z.object({ ...envelope, type: z.literal('grant.added'), grant: Grant }),
+  z.object({ ...envelope, type: z.literal('grant.revoked'), grantId: z.string() }),
+  z.object({ ...envelope, type: z.literal('grant.used'), grantId: z.string(), uses: z.number() }),
+  z.object({ ...envelope, type: z.literal('audit.appended'), record: AuditRecord }),
   /** Sent to one subscriber whose queue overflowed: how many events it missed. */
   z.object({ ...envelope, type: z.literal('bus.lagged'), dropped: z.number() }),
 ]);

@@ -10,3 +10,4 @@ export * from './transcript.contract.js';
 export * from './kernel-api.contract.js';
 export * from './kernel-client.js';
 export * from './interrupt.contract.js';
+export * from './sandbox.contract.js';

@@ -7,6 +7,8 @@ import { Nice, PriorityClass, ProcessInfo } from './process.contract.js';
 import { ToolManifest } from './tool.contract.js';
 import { TranscriptEntry } from './transcript.contract.js';
 import { InterruptBinding, InterruptStats } from './interrupt.contract.js';
+import { AuditRecord, Grant, GrantDecision, GrantRequest, GrantScope } from './sandbox.contract.js';
+import { Capability } from './capability.contract.js';
 import { InterruptTrigger } from './manifest.contract.js';
 
 const Pid = z.object({ pid: z.number().int().positive() }).strict();
@@ -64,6 +66,32 @@ export const kernelApi = {
     ]),
     result: z.object({ dispatched: z.array(z.number()), coalesced: z.number() }),
   },
+  'grants.list': { params: Empty, result: z.array(Grant) },
+  /** A grant made by the user ahead of any request (the install dialog, `amk grants add`, settings). */
+  'grants.add': {
+    params: z.object({ agentId: z.string().min(1), tool: z.string().min(1).default('*'), capability: Capability, scope: GrantScope }).strict(),
+    result: Grant,
+  },
+  'grants.revoke': { params: z.object({ grantId: z.string() }).strict(), result: Ok },
+  'grants.pending': { params: Empty, result: z.array(GrantRequest) },
+  'grants.decide': { params: z.object({ requestId: z.string(), decision: GrantDecision }).strict(), result: GrantRequest },
+  /** This connection answers grant requests (a UI, `amk grants watch`) until it closes. */
+  'grants.attach': { params: Empty, result: Ok },
+  'audit.query': {
+    params: z
+      .object({
+        pid: z.number().int().positive().optional(),
+        agentId: z.string().optional(),
+        name: z.string().optional(),
+        outcome: AuditRecord.shape.outcome.optional(),
+        kind: AuditRecord.shape.kind.optional(),
+        afterSeq: z.number().int().nonnegative().optional(),
+        limit: z.number().int().positive().max(5000).optional(),
+      })
+      .strict(),
+    result: z.array(AuditRecord),
+  },
+  'audit.verify': { params: Empty, result: z.object({ ok: z.boolean(), records: z.number(), problem: z.string().nullable() }) },
   'gallery.list': { params: Empty, result: z.array(AgentManifest) },
   'tools.list': { params: Empty, result: z.array(ToolManifest) },
   /** Starts the event stream on this connection. */

@@ -3,6 +3,7 @@ import { Capability } from './capability.contract.js';
 import { AgentKind, PriorityClass, Nice } from './process.contract.js';
 import { ToolName } from './tool.contract.js';
 import { describeIssues } from './errors.js';
+import { SandboxPolicy } from './sandbox.contract.js';
 
 export const ModelParams = z
   .object({
@@ -37,7 +38,10 @@ export const AgentManifest = z
     priority: z.object({ class: PriorityClass, nice: Nice.default(0) }).strict().optional(),
     model: ModelParams.default(ModelParams.parse({})),
     tools: z.array(ToolName).default([]),
+    /** Capabilities the agent expects to need, shown for approval when it is installed. */
     capabilities: z.array(Capability).default([]),
+    /** Bounds what the agent may even ask for; `strict` asks the user for each capability. */
+    policy: SandboxPolicy.default('strict'),
     trigger: InterruptTrigger.optional(),
   })
   .strict()

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { Capability } from './capability.contract.js';
 
 /** A JSON Schema document. Kept open: tools describe their own input and output. */
 export const JsonSchema = z.record(z.string(), z.unknown());
@@ -12,6 +11,16 @@ export const ToolLimits = z.object({
 });
 export type ToolLimits = z.infer<typeof ToolLimits>;
 
+/** How a call's arguments name the capability it needs; the kernel asks for exactly that before the tool runs. */
+export const CapabilityRequirement = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('net'), arg: z.string() }).strict(),
+  z.object({ kind: z.literal('fs:read'), arg: z.string() }).strict(),
+  z.object({ kind: z.literal('fs:write'), arg: z.string() }).strict(),
+  z.object({ kind: z.literal('env'), arg: z.string() }).strict(),
+  z.object({ kind: z.literal('clock') }).strict(),
+]);
+export type CapabilityRequirement = z.infer<typeof CapabilityRequirement>;
+
 export const ToolName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'tool names are lower_snake_case, at most 64 characters');
 
 export const ToolManifest = z.object({
@@ -21,10 +30,12 @@ export const ToolManifest = z.object({
   runtime: z.enum(['builtin', 'wasm', 'mcp']),
   inputSchema: JsonSchema,
   outputSchema: JsonSchema.optional(),
-  capabilities: z.array(Capability).default([]),
+  requires: z.array(CapabilityRequirement).default([]),
   limits: ToolLimits.default({ memoryPages: 16, timeMs: 2_000, outputBytes: 64 * 1024 }),
   /** sha256 of the plugin bytes, pinned for `wasm` tools. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** The plugin file, beside its catalog. */
+  file: z.string().optional(),
 });
 export type ToolManifest = z.infer<typeof ToolManifest>;
 export type ToolManifestInput = z.input<typeof ToolManifest>;

@@ -3,7 +3,10 @@ import { describeIssues, isKernelMethod, kernelApi } from '../../src-shared/inde
 import { KernelError } from './core/kernel-error.js';
 import type { Kernel } from './kernel.js';
 
-type Handlers = { [M in Exclude<KernelMethod, 'events.subscribe'>]: (kernel: Kernel, params: never) => unknown };
+/** Connection-scoped methods (the event stream, approver attachment) are the transport's. */
+export const CONNECTION_METHODS = ['events.subscribe', 'grants.attach'] as const;
+
+type Handlers = { [M in Exclude<KernelMethod, (typeof CONNECTION_METHODS)[number]>]: (kernel: Kernel, params: never) => unknown };
 
 const handlers: Handlers = {
   'kernel.info': (kernel) => kernel.info(),
@@ -29,6 +32,14 @@ const handlers: Handlers = {
   'proc.renice': (kernel, params: { pid: number; nice?: number; class?: never }) => kernel.renice(params.pid, params),
   'proc.wait': (kernel, params: { pid: number; timeoutMs?: number }) => kernel.wait(params.pid, params.timeoutMs),
   'proc.transcript': (kernel, params: { pid: number }) => kernel.transcript(params.pid),
+  'grants.list': (kernel) => kernel.sandbox.grants.list(),
+  'grants.add': (kernel, params: { agentId: string; tool: string; capability: string; scope: never }) =>
+    kernel.sandbox.grant(params.agentId, params.tool, params.capability, params.scope),
+  'grants.revoke': (kernel, params: { grantId: string }) => (kernel.sandbox.revoke(params.grantId), { ok: true }),
+  'grants.pending': (kernel) => kernel.sandbox.broker.list(),
+  'grants.decide': (kernel, params: { requestId: string; decision: never }) => kernel.sandbox.decide(params.requestId, params.decision),
+  'audit.query': (kernel, params: object) => kernel.audit.query(params),
+  'audit.verify': (kernel) => kernel.audit.verify(),
   'gallery.list': (kernel) => kernel.listGallery(),
   'tools.list': (kernel) => kernel.listTools(),
 };
@@ -38,13 +49,13 @@ const handlers: Handlers = {
  * its schema, and the handler's result is checked against the contract before it leaves.
  */
 export async function handleKernelRequest(kernel: Kernel, method: string, params: unknown): Promise<unknown> {
-  if (!isKernelMethod(method) || method === 'events.subscribe') {
+  if (!isKernelMethod(method) || (CONNECTION_METHODS as readonly string[]).includes(method)) {
     throw new KernelError('UNKNOWN_METHOD', `unknown method "${method}"`);
   }
   const contract = kernelApi[method];
   const parsed = contract.params.safeParse(params ?? {});
   if (!parsed.success) throw new KernelError('INVALID_REQUEST', describeIssues(parsed.error, `${method} params`));
-  const handler = handlers[method] as (kernel: Kernel, params: unknown) => unknown;
+  const handler = handlers[method as keyof Handlers] as (kernel: Kernel, params: unknown) => unknown;
   const result = await handler(kernel, parsed.data);
   return contract.result.parse(result);
 }

@@ -5,6 +5,7 @@ import type {
   InterruptBinding,
   InterruptTrigger,
   KernelEvent,
+  SyscallResponse,
   KernelInfo,
   PriorityClass,
   ProcessInfo,
@@ -23,7 +24,9 @@ import { loadLlamaBackend, type GpuChoice, type LlmBackend } from './llm/index.j
 import { InterruptController, WebhookListener } from './interrupts/index.js';
 import { AgentProcess, historyFromTranscript, loadGallery, type AgentHost } from './runtime/index.js';
 import { DEFAULT_FAIR_SHARE, fairSharePolicy, fcfsPolicy, KvSwapper, SlotScheduler, type SwapLocation } from './scheduler/index.js';
-import { builtinTools, ToolRegistry } from './tools/index.js';
+import { ToolRegistry } from './tools/index.js';
+import { Sandbox } from './sandbox/index.js';
+import { AuditLog, digestArgs } from './core/audit-log.js';
 
 export interface KernelConfig {
   dataDir: string;
@@ -39,6 +42,10 @@ export interface KernelConfig {
   scheduler?: SchedulerConfig;
   /** Loopback port for webhook interrupts; 0 picks a free one. */
   webhookPort?: number;
+  /** Folders with a Wasm plugin catalog (`npm run build:wasm` writes `dist/wasm-tools/tools`). */
+  toolDirs: string[];
+  /** How long a grant request waits for the user before it is denied. */
+  grantTimeoutMs?: number;
 }
 
 export interface SchedulerConfig {
@@ -63,7 +70,9 @@ export class Kernel implements Disposable {
   readonly bus = new EventBus();
   readonly table = new ProcessTable();
   readonly tools = new ToolRegistry();
-  readonly dispatcher = new SyscallDispatcher(this.bus);
+  readonly dispatcher = new SyscallDispatcher(this.bus, (pid, call, raw, response, durationMs) => this.auditSyscall(pid, call, raw, response, durationMs));
+  private auditLog: AuditLog | null = null;
+  private sandboxInstance: Sandbox | null = null;
   private readonly store = new DisposableStore();
   private readonly processes = new Map<number, AgentProcess>();
   private readonly running = new Set<Promise<void>>();
@@ -74,6 +83,7 @@ export class Kernel implements Disposable {
   private readonly startedAt = Date.now();
   readonly report: BootReport = { journalSkippedLines: [], galleryErrors: [], recovered: [], interruptErrors: [] };
   private readonly webhook = new WebhookListener();
+  private readonly warnings: string[] = [];
   readonly interrupts = new InterruptController(
     {
       spawnHandler: (agentId, task) => this.spawn(agentId, task, 'realtime').pid,
@@ -118,11 +128,26 @@ export class Kernel implements Disposable {
     this.store.add(toDisposable(this.bus.on((event) => journal.append(event))));
     this.store.add(this.bus);
 
-    this.tools.register(builtinTools());
+    const audit = this.store.add(new AuditLog(join(this.config.dataDir, 'audit', 'audit.jsonl'), (record) => this.bus.emit({ type: 'audit.appended', record })));
+    this.auditLog = audit;
+    if (audit.loadProblem) this.warnings.push(`audit log: ${audit.loadProblem}`);
+    const sandbox = this.store.add(
+      new Sandbox({
+        dataDir: this.config.dataDir,
+        toolDirs: this.config.toolDirs,
+        grantTimeoutMs: this.config.grantTimeoutMs ?? 60_000,
+        audit,
+        emit: (body) => this.bus.emit(body),
+      }),
+    );
+    this.sandboxInstance = sandbox;
+    this.warnings.push(...sandbox.warnings);
+    this.tools.register(sandbox.provider);
     this.registerSyscalls();
     const gallery = await loadGallery(this.config.galleryDir);
     this.gallery = new Map(gallery.agents.map((agent) => [agent.id, agent]));
     this.report.galleryErrors = gallery.errors;
+    this.warnings.push(...gallery.errors.map((error) => `gallery: ${error.message}`));
 
     this.bus.emit({ type: 'kernel.started', version: this.config.version });
     if (this.config.modelPath) await this.loadModel(this.config.modelPath);
@@ -217,11 +242,47 @@ export class Kernel implements Disposable {
       if (!manifest.tools.includes(request.tool)) {
         throw new KernelError('UNKNOWN_TOOL', `tool "${request.tool}" is not among ${manifest.id}'s tools`, { tool: request.tool });
       }
-      return this.tools.invoke(request.tool, request.args, { pid, signal });
+      return this.tools.invoke(request.tool, request.args, {
+        pid,
+        agentId: manifest.id,
+        agentName: manifest.name,
+        policy: manifest.policy,
+        signal,
+        onBlocked: (reason) => {
+          if (isTerminal(this.table.get(pid).state)) return;
+          this.bus.emit({ type: 'proc.state', pid, state: reason ? 'blocked' : 'waiting', slot: null, ...(reason ? { reason } : {}) });
+        },
+      });
     });
     this.dispatcher.register('proc.exit', (pid, request) => {
       this.requireProcess(pid).exit('exited', { code: 0, reason: 'finished', answer: request.answer });
       return Promise.resolve({ exited: true });
+    });
+  }
+
+  get sandbox(): Sandbox {
+    if (!this.sandboxInstance) throw new KernelError('INTERNAL', 'the sandbox is not started');
+    return this.sandboxInstance;
+  }
+
+  get audit(): AuditLog {
+    if (!this.auditLog) throw new KernelError('INTERNAL', 'the audit log is not open');
+    return this.auditLog;
+  }
+
+  private auditSyscall(pid: number, call: string, raw: unknown, response: SyscallResponse, durationMs: number): void {
+    const agentId = this.table.has(pid) ? this.table.manifest(pid).id : null;
+    this.auditLog?.append({
+      pid,
+      agentId,
+      kind: 'syscall',
+      name: call === 'tool.call' && typeof raw === 'object' && raw && 'tool' in raw ? `tool.call ${String(raw.tool)}` : call,
+      argsDigest: digestArgs(raw),
+      capability: null,
+      outcome: response.ok ? 'ok' : response.error.code === 'CAPABILITY_DENIED' ? 'denied' : response.error.code === 'TIMEOUT' ? 'timeout' : 'error',
+      reason: response.ok ? 'completed' : `${response.error.code}: ${response.error.message}`,
+      resultBytes: response.ok ? (JSON.stringify(response.value) ?? '').length : null,
+      durationMs,
     });
   }
 
@@ -293,6 +354,7 @@ export class Kernel implements Disposable {
       swap: null,
     };
     this.bus.emit({ type: 'proc.spawned', process: info, manifest });
+    this.sandbox.provider.warm(manifest.tools);
     this.launch(new AgentProcess(host, pid, manifest, task, priority, { session }));
     return this.table.get(pid);
   }
@@ -380,6 +442,7 @@ export class Kernel implements Disposable {
         swap: (this.config.scheduler ?? DEFAULT_SCHEDULER).swap,
       },
       webhook: this.webhook.url ? { url: this.webhook.url, token: this.webhook.token } : null,
+      warnings: [...this.warnings, ...this.report.interruptErrors],
     };
   }
 

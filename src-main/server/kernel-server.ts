@@ -77,6 +77,7 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
   function serveConnection(ws: WebSocket): void {
     sockets.add(ws);
     let stream: ReturnType<Kernel['bus']['stream']> | null = null;
+    let detachApprover: (() => void) | null = null;
     const send = (message: ServerMessage): void => {
       if (ws.readyState !== ws.OPEN) return;
       if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
@@ -104,6 +105,11 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
         send({ kind: 'error', id: null, error: payload });
         return;
       }
+      if (request.method === 'grants.attach') {
+        detachApprover ??= options.kernel.sandbox.broker.attachApprover();
+        send({ kind: 'result', id: request.id, result: { ok: true } });
+        return;
+      }
       if (request.method === 'events.subscribe') {
         if (!stream) {
           stream = options.kernel.bus.stream();
@@ -118,6 +124,7 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
       );
     });
     ws.on('close', () => {
+      detachApprover?.();
       stream?.close();
       sockets.delete(ws);
     });

@@ -25,6 +25,8 @@ export function testKernelConfig(dataDir: string, overrides: Partial<KernelConfi
     contextSize: 2048,
     slots: 4,
     galleryDir: join(packageRoot(), 'assets', 'gallery'),
+    toolDirs: [join(packageRoot(), 'dist', 'wasm-tools', 'tools')],
+    grantTimeoutMs: 10_000,
     version: 'test',
     ...overrides,
   };

@@ -17,6 +17,7 @@ const manifest: AgentManifest = {
   model: { temperature: 0, maxTokensPerStep: 256, maxSteps: 8, maxAnswerChars: 400 },
   tools: [],
   capabilities: [],
+  policy: 'strict',
 };
 
 function processInfo(pid: number, task: string): ProcessInfo {

@@ -14,6 +14,7 @@ const manifest: AgentManifest = {
   model: { temperature: 0, maxTokensPerStep: 64, maxSteps: 4, maxAnswerChars: 100 },
   tools: ['calculator'],
   capabilities: [],
+  policy: 'strict',
 };
 
 function spawned(pid: number): KernelEventBody {

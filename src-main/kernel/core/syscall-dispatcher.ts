@@ -16,7 +16,11 @@ export type SyscallHandler<C extends SyscallName> = (
 export class SyscallDispatcher {
   private readonly handlers = new Map<SyscallName, SyscallHandler<SyscallName>>();
 
-  constructor(private readonly bus: EventBus) {}
+  constructor(
+    private readonly bus: EventBus,
+    /** Sees every dispatched syscall: the audit log. */
+    private readonly observe: (pid: number, call: string, raw: unknown, response: SyscallResponse, durationMs: number) => void = () => {},
+  ) {}
 
   register<C extends SyscallName>(call: C, handler: SyscallHandler<C>): void {
     if (this.handlers.has(call)) throw new Error(`syscall ${call} already has a handler`);
@@ -36,12 +40,14 @@ export class SyscallDispatcher {
     } catch (error) {
       response = { ok: false, error: toErrorPayload(error) };
     }
+    const durationMs = performance.now() - started;
+    this.observe(pid, call, raw, response, durationMs);
     this.bus.emit({
       type: 'syscall',
       pid,
       call,
       ok: response.ok,
-      durationMs: performance.now() - started,
+      durationMs,
       ...(response.ok ? {} : { errorCode: response.error.code }),
     });
     return response;

@@ -1,11 +1,16 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { ToolManifest, ToolManifestInput } from '../../../src-shared/index.js';
+import type { SandboxPolicy, ToolManifest, ToolManifestInput } from '../../../src-shared/index.js';
 import { ToolManifest as ToolManifestSchema, describeIssues } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
 
 export interface ToolCallContext {
   pid: number;
+  agentId: string;
+  agentName: string;
+  policy: SandboxPolicy;
   signal: AbortSignal;
+  /** The call waits on the user (a grant request), or no longer does (null). */
+  onBlocked?: (reason: string | null) => void;
 }
 
 /** Something that runs tools: the kernel's built-ins today, the Wasm sandbox and MCP servers later. */

@@ -1,0 +1,73 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ToolManifest } from '../../../src-shared/index.js';
+import { ToolManifest as ToolManifestSchema, describeIssues } from '../../../src-shared/index.js';
+import { declaredMemories } from './wasm-memory.js';
+
+export interface VerifiedPlugin {
+  manifest: ToolManifest;
+  bytes: Uint8Array;
+}
+
+export interface CatalogLoad {
+  plugins: VerifiedPlugin[];
+  /** Plugins refused, each with the reason; the others load. */
+  refused: { tool: string; reason: string }[];
+}
+
+/** Checks one plugin before it may run: its bytes match the pinned hash, and its memory is bounded within its limit. */
+export function verifyPlugin(manifest: ToolManifest, bytes: Uint8Array): string | null {
+  const actual = createHash('sha256').update(bytes).digest('hex');
+  if (!manifest.sha256) return 'no pinned sha256 in its manifest';
+  if (actual !== manifest.sha256) return `its bytes do not match the pinned sha256 (expected ${manifest.sha256.slice(0, 12)}…, got ${actual.slice(0, 12)}…)`;
+  let memories;
+  try {
+    memories = declaredMemories(bytes);
+  } catch (error) {
+    return `not a valid WebAssembly module: ${(error as Error).message}`;
+  }
+  for (const memory of memories) {
+    if (memory.maximumPages === null) return 'its memory declares no maximum, so the kernel could not bound it';
+    if (memory.maximumPages > manifest.limits.memoryPages) {
+      return `its memory may grow to ${memory.maximumPages} pages, over its limit of ${manifest.limits.memoryPages}`;
+    }
+  }
+  return null;
+}
+
+/** Loads `catalog.json` and the plugins beside it; the bytes kept are the ones verified. */
+export function loadCatalog(directory: string): CatalogLoad {
+  const result: CatalogLoad = { plugins: [], refused: [] };
+  const path = join(directory, 'catalog.json');
+  if (!existsSync(path)) {
+    result.refused.push({ tool: '*', reason: `no plugin catalog at ${path}: run \`npm run build:wasm\`` });
+    return result;
+  }
+  let entries: unknown[];
+  try {
+    entries = (JSON.parse(readFileSync(path, 'utf8')) as { tools: unknown[] }).tools;
+  } catch (error) {
+    result.refused.push({ tool: '*', reason: `${path} is not valid JSON: ${(error as Error).message}` });
+    return result;
+  }
+  for (const entry of entries) {
+    const parsed = ToolManifestSchema.safeParse(entry);
+    const name = (entry as { name?: string }).name ?? '(unnamed)';
+    if (!parsed.success) {
+      result.refused.push({ tool: name, reason: describeIssues(parsed.error, 'tool manifest') });
+      continue;
+    }
+    const manifest = parsed.data;
+    const file = join(directory, manifest.file ?? `${manifest.name}.wasm`);
+    if (!existsSync(file)) {
+      result.refused.push({ tool: manifest.name, reason: `plugin file ${file} is missing` });
+      continue;
+    }
+    const bytes = new Uint8Array(readFileSync(file));
+    const problem = verifyPlugin(manifest, bytes);
+    if (problem) result.refused.push({ tool: manifest.name, reason: `refused: ${problem}` });
+    else result.plugins.push({ manifest, bytes });
+  }
+  return result;
+}

@@ -1,0 +1,31 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A loopback HTTP server for tool tests: GET echoes the path, POST echoes the body, /big floods. */
+export async function startHttpFixture(): Promise<{ url: string; port: number; requests: string[]; close: () => Promise<void> }> {
+  const requests: string[] = [];
+  const server: Server = createServer((request, response) => {
+    requests.push(`${request.method} ${request.url}`);
+    if (request.url === '/big') {
+      response.writeHead(200, { 'content-type': 'text/plain' }).end('x'.repeat(1_000_000));
+      return;
+    }
+    if (request.url === '/redirect-out') {
+      response.writeHead(302, { location: 'http://exfiltrate.invalid/' }).end();
+      return;
+    }
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ method: request.method, path: request.url, body }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// `npm run build:wasm`: compiles every tool (tools/) and test fixture (fixtures/) from AssemblyScript
+// to an Extism plugin, with a declared memory maximum, and writes each group's catalog: the tool
+// manifests with the sha256 the kernel pins. Unchanged sources are not compiled again.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import asc from 'assemblyscript/asc';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = dirname(here);
+const out = join(root, 'dist', 'wasm-tools');
+const cachePath = join(out, 'build-cache.json');
+const cache = existsSync(cachePath) ? JSON.parse(readFileSync(cachePath, 'utf8')) : {};
+const libSources = readdirSync(join(here, 'lib')).sort().map((file) => readFileSync(join(here, 'lib', file), 'utf8')).join('\n');
+const ascVersion = JSON.parse(readFileSync(join(root, 'node_modules', 'assemblyscript', 'package.json'), 'utf8')).version;
+
+const sha256 = (data) => createHash('sha256').update(data).digest('hex');
+
+async function compile(group, name) {
+  const source = join(here, group, name, 'index.ts');
+  const manifest = JSON.parse(readFileSync(join(here, group, name, 'tool.json'), 'utf8'));
+  const { build = {}, ...toolManifest } = manifest;
+  const target = join(out, group, `${name}.wasm`);
+  const flags = [
+    relative(root, source),
+    '--outFile', relative(root, target),
+    '--optimize',
+    '--use', 'abort=wasm-tools/lib/abort/toolAbort',
+    ...(build.noMemoryMaximum ? [] : ['--maximumMemory', String(toolManifest.limits.memoryPages)]),
+  ];
+  const key = sha256([ascVersion, flags.join(' '), readFileSync(source, 'utf8'), JSON.stringify(manifest), libSources].join('\0'));
+  if (cache[`${group}/${name}`] !== key || !existsSync(target)) {
+    mkdirSync(dirname(target), { recursive: true });
+    const started = performance.now();
+    const { error, stderr } = await asc.main(flags, { stdout: process.stdout, stderr: process.stderr });
+    if (error) throw new Error(`${group}/${name}: ${error.message}\n${stderr.toString()}`);
+    cache[`${group}/${name}`] = key;
+    console.log(`compiled ${group}/${name} in ${Math.round(performance.now() - started)} ms`);
+  }
+  return { ...toolManifest, runtime: 'wasm', file: `${name}.wasm`, sha256: sha256(readFileSync(target)) };
+}
+
+process.chdir(root);
+for (const group of ['tools', 'fixtures']) {
+  const names = readdirSync(join(here, group)).filter((name) => existsSync(join(here, group, name, 'tool.json'))).sort();
+  const catalog = [];
+  for (const name of names) catalog.push(await compile(group, name));
+  mkdirSync(join(out, group), { recursive: true });
+  writeFileSync(join(out, group, 'catalog.json'), JSON.stringify({ tools: catalog }, null, 2) + '\n');
+}
+writeFileSync(cachePath, JSON.stringify(cache, null, 2) + '\n');
+console.log(`wasm tools ready in ${relative(root, out)}`);
