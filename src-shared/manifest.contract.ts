@@ -15,6 +15,8 @@ export const ModelParams = z
     maxSteps: z.number().int().positive().max(1000).default(8),
     /** Longest final answer, in characters; keeps small models from rambling forever. */
     maxAnswerChars: z.number().int().positive().max(100_000).default(400),
+    /** The first step must be a tool call: the agent grounds its answer in a tool before it may answer. */
+    toolFirst: z.boolean().default(false),
   })
   .strict();
 export type ModelParams = z.infer<typeof ModelParams>;
@@ -38,6 +40,11 @@ export const AgentManifest = z
     priority: z.object({ class: PriorityClass, nice: Nice.default(0) }).strict().optional(),
     model: ModelParams.default(ModelParams.parse({})),
     tools: z.array(ToolName).default([]),
+    /**
+     * Narrower schemas for some arguments of some tools, e.g. `{"http_get": {"url": {"enum": [...]}}}`:
+     * the grammar lets the model emit only those values, and the kernel checks them again.
+     */
+    toolArgs: z.record(ToolName, z.record(z.string(), z.record(z.string(), z.unknown()))).default({}),
     /** Capabilities the agent expects to need, shown for approval when it is installed. */
     capabilities: z.array(Capability).default([]),
     /** Bounds what the agent may even ask for; `strict` asks the user for each capability. */

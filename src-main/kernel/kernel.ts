@@ -22,7 +22,7 @@ import { ProcessTable } from './core/process-table.js';
 import { SyscallDispatcher } from './core/syscall-dispatcher.js';
 import { loadLlamaBackend, type GpuChoice, type LlmBackend } from './llm/index.js';
 import { InterruptController, WebhookListener } from './interrupts/index.js';
-import { AgentProcess, historyFromTranscript, loadGallery, type AgentHost } from './runtime/index.js';
+import { AgentProcess, historyFromTranscript, loadGallery, validateAgentArgs, type AgentHost } from './runtime/index.js';
 import { DEFAULT_FAIR_SHARE, fairSharePolicy, fcfsPolicy, KvSwapper, SlotScheduler, type SwapLocation } from './scheduler/index.js';
 import { ToolRegistry } from './tools/index.js';
 import { Sandbox } from './sandbox/index.js';
@@ -242,6 +242,7 @@ export class Kernel implements Disposable {
       if (!manifest.tools.includes(request.tool)) {
         throw new KernelError('UNKNOWN_TOOL', `tool "${request.tool}" is not among ${manifest.id}'s tools`, { tool: request.tool });
       }
+      validateAgentArgs(manifest, request.tool, request.args, this.tools);
       return this.tools.invoke(request.tool, request.args, {
         pid,
         agentId: manifest.id,

@@ -210,3 +210,46 @@ describe('security: every escape is contained, reported, audited, and the kernel
     expect(second.audit.verify()).toMatchObject({ ok: true, records: 0 });
   });
 });
+
+describe('a real agent through the syscall path', () => {
+  const fetcher = (url: string) => ({
+    id: 'fetcher',
+    name: 'Fetcher',
+    description: 'fetches one URL',
+    systemPrompt: 'Fetch the page.',
+    kind: 'background',
+    tools: ['http_get'],
+    toolArgs: { http_get: { url: { enum: [url] } } },
+    model: { maxSteps: 2, maxTokensPerStep: 96, toolFirst: true },
+  });
+
+  it('the model can only call the tool with the arguments its manifest allows; a denied call reaches the agent as a clear error', async () => {
+    const { kernel, events } = await sandboxKernel();
+    const server = await startHttpFixture();
+    cleanups.push(server.close);
+    const { pid } = kernel.spawn(fetcher(`${server.url}/page`), 'Fetch it.');
+    await kernel.wait(pid, 60_000);
+    const call = events.find((e) => e.type === 'proc.step' && e.pid === pid);
+    expect(call).toMatchObject({ action: { type: 'tool', tool: 'http_get', args: { url: `${server.url}/page` } } });
+    expect(kernel.transcript(pid)).toContainEqual(
+      expect.objectContaining({ kind: 'tool-result', ok: false, error: expect.objectContaining({ code: 'CAPABILITY_DENIED' }) }),
+    );
+    expect(server.requests).toEqual([]);
+    expect(kernel.audit.query({ pid, kind: 'syscall' })[0]).toMatchObject({ name: 'tool.call http_get', outcome: 'denied' });
+  });
+
+  it('with the user allowing it, the call goes through, the process is blocked while it waits, and the audit shows both', async () => {
+    const { kernel, events } = await sandboxKernel();
+    const server = await startHttpFixture();
+    cleanups.push(server.close);
+    cleanups.push(kernel.sandbox.broker.attachApprover());
+    const { pid } = kernel.spawn(fetcher(`${server.url}/page`), 'Fetch it.');
+    await expect.poll(() => kernel.sandbox.broker.list().length, { timeout: 30_000 }).toBe(1);
+    expect(kernel.table.get(pid)).toMatchObject({ state: 'blocked' });
+    kernel.sandbox.decide(kernel.sandbox.broker.list()[0]!.id, 'allow-session');
+    await expect.poll(() => server.requests, { timeout: 30_000 }).toEqual(['GET /page']);
+    await kernel.wait(pid, 60_000);
+    expect(events.find((e) => e.type === 'proc.tool-result' && e.pid === pid)).toMatchObject({ ok: true, value: { status: 200 } });
+    expect(kernel.audit.query({ pid }).map((r) => `${r.kind}:${r.outcome}`)).toEqual(expect.arrayContaining(['capability:allowed', 'tool:ok', 'syscall:ok']));
+  });
+});

@@ -14,10 +14,11 @@ const manifest: AgentManifest = {
   icon: '🔎',
   systemPrompt: 'You research.',
   kind: 'interactive',
-  model: { temperature: 0, maxTokensPerStep: 256, maxSteps: 8, maxAnswerChars: 400 },
+  model: { temperature: 0, maxTokensPerStep: 256, maxSteps: 8, maxAnswerChars: 400, toolFirst: false },
   tools: [],
   capabilities: [],
   policy: 'strict',
+  toolArgs: {},
 };
 
 function processInfo(pid: number, task: string): ProcessInfo {

@@ -11,10 +11,11 @@ const manifest: AgentManifest = {
   icon: '🤖',
   systemPrompt: 'x',
   kind: 'background',
-  model: { temperature: 0, maxTokensPerStep: 64, maxSteps: 4, maxAnswerChars: 100 },
+  model: { temperature: 0, maxTokensPerStep: 64, maxSteps: 4, maxAnswerChars: 100, toolFirst: false },
   tools: ['calculator'],
   capabilities: [],
   policy: 'strict',
+  toolArgs: {},
 };
 
 function spawned(pid: number): KernelEventBody {

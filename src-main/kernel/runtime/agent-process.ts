@@ -17,7 +17,7 @@ import type { SliceEnd, SlotScheduler } from '../scheduler/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { PromptBuilder, type StepRecord } from './prompt-builder.js';
 import type { RecoveredHistory } from './recovery.js';
-import { describeTools, isCompleteJson, parseAction, stepSchema } from './step-protocol.js';
+import { describeTools, isCompleteJson, parseAction, stepSchema, validateAgentArgs } from './step-protocol.js';
 
 export interface AgentHost {
   readonly llm: LlmBackend;
@@ -99,6 +99,8 @@ export class AgentProcess {
     try {
       const tools = this.manifest.tools.map((name) => this.host.tools.manifest(name));
       const grammar = await this.host.llm.compileGrammar(stepSchema(this.manifest, tools));
+      const toolGrammar =
+        this.manifest.model.toolFirst && tools.length > 0 ? await this.host.llm.compileGrammar(stepSchema(this.manifest, tools, true)) : grammar;
       const system = `${this.manifest.systemPrompt}\n\n${describeTools(tools)}`;
       const prompt = new PromptBuilder(this.host.llm, system, this.task);
       while (!this.terminal) {
@@ -109,7 +111,7 @@ export class AgentProcess {
         }
         await this.suspended?.wait;
         if (this.terminal) return;
-        const finished = await this.generateStep(prompt, grammar);
+        const finished = await this.generateStep(prompt, this.steps.length === 0 ? toolGrammar : grammar);
         if (finished) await this.act(finished.text, finished.tokens);
       }
     } catch (error) {
@@ -176,7 +178,7 @@ export class AgentProcess {
     let action: AgentAction;
     try {
       action = parseAction(text, this.manifest.tools);
-      if (action.type === 'tool') this.host.tools.validateArgs(action.tool, action.args);
+      if (action.type === 'tool') validateAgentArgs(this.manifest, action.tool, action.args, this.host.tools);
     } catch (error) {
       const payload = toErrorPayload(error);
       this.host.bus.emit({ type: 'proc.step-rejected', pid: this.pid, step, error: payload });

@@ -1,6 +1,8 @@
 import type { AgentAction, AgentManifest, ToolManifest } from '../../../src-shared/index.js';
 import { AgentAction as AgentActionSchema, describeIssues } from '../../../src-shared/index.js';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { KernelError } from '../core/kernel-error.js';
+import type { ToolRegistry } from '../tools/index.js';
 
 /** Keys of JSON Schema that the grammar compiler understands; the rest are checked after decoding. */
 const GRAMMAR_KEYS = new Set(['type', 'properties', 'required', 'items', 'enum', 'const', 'oneOf', 'anyOf', 'minLength', 'maxLength', 'minItems', 'maxItems', 'description']);
@@ -9,15 +11,24 @@ const MAX_GRAMMAR_STRING = 240;
 /** llama.cpp refuses a grammar that repeats a rule 2000 times or more; longer answers go unbounded (maxTokensPerStep still bounds them). */
 const MAX_GRAMMAR_REPETITION = 1999;
 
-/** Keeps only what llama.cpp's JSON-schema grammar supports, and bounds every string. */
+/**
+ * Keeps only what llama.cpp's JSON-schema grammar supports, and bounds every string. Optional
+ * properties are left out: the grammar cannot bound a number's digits, and a small model given an
+ * optional number can emit digits until its token budget runs out. Tools use their defaults.
+ */
 export function toGrammarSchema(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(toGrammarSchema);
   if (typeof schema !== 'object' || schema === null) return schema;
+  const required = new Set(Array.isArray((schema as { required?: unknown }).required) ? ((schema as { required: string[] }).required) : []);
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
     if (!GRAMMAR_KEYS.has(key) || key === 'description') continue;
     if (key === 'properties') {
-      out[key] = Object.fromEntries(Object.entries(value as object).map(([name, sub]) => [name, toGrammarSchema(sub)]));
+      out[key] = Object.fromEntries(
+        Object.entries(value as object)
+          .filter(([name]) => required.has(name))
+          .map(([name, sub]) => [name, toGrammarSchema(sub)]),
+      );
     } else out[key] = toGrammarSchema(value);
   }
   if (out.type === 'string' && !('enum' in out) && !('const' in out)) {
@@ -26,8 +37,17 @@ export function toGrammarSchema(schema: unknown): unknown {
   return out;
 }
 
+/** A tool's input schema with the agent's narrower argument schemas put in. */
+export function narrowedInputSchema(manifest: AgentManifest, tool: ToolManifest): Record<string, unknown> {
+  const narrowed = manifest.toolArgs[tool.name];
+  if (!narrowed) return tool.inputSchema;
+  const properties = { ...((tool.inputSchema.properties as Record<string, unknown> | undefined) ?? {}) };
+  for (const [arg, schema] of Object.entries(narrowed)) properties[arg] = { ...(properties[arg] as object), ...schema };
+  return { ...tool.inputSchema, properties };
+}
+
 /** The JSON Schema of one step for this agent: a call to one of its tools, or a final answer. */
-export function stepSchema(manifest: AgentManifest, tools: readonly ToolManifest[]): object {
+export function stepSchema(manifest: AgentManifest, tools: readonly ToolManifest[], toolsOnly = false): object {
   const final = {
     type: 'object',
     properties: {
@@ -41,10 +61,12 @@ export function stepSchema(manifest: AgentManifest, tools: readonly ToolManifest
   };
   const calls = tools.map((tool) => ({
     type: 'object',
-    properties: { type: { const: 'tool' }, tool: { const: tool.name }, args: toGrammarSchema(tool.inputSchema) },
+    properties: { type: { const: 'tool' }, tool: { const: tool.name }, args: toGrammarSchema(narrowedInputSchema(manifest, tool)) },
     required: ['type', 'tool', 'args'],
   }));
-  return calls.length === 0 ? final : { oneOf: [...calls, final] };
+  if (calls.length === 0) return final;
+  const options = toolsOnly ? calls : [...calls, final];
+  return options.length === 1 ? options[0]! : { oneOf: options };
 }
 
 /** True once the decoded text is one whole JSON value (the grammar guarantees it is well formed). */
@@ -83,4 +105,21 @@ export function describeTools(tools: readonly ToolManifest[]): string {
     ...lines,
     'Each step, reply with one JSON object: {"type":"tool","tool":NAME,"args":{...}} to call a tool, or {"type":"final","answer":"..."} when done.',
   ].join('\n');
+}
+
+const narrowedValidators = new WeakMap<AgentManifest, Map<string, ValidateFunction>>();
+const ajv = new Ajv({ allErrors: true, strict: false });
+
+/** Checks a call against the tool's schema, then against the agent's narrower argument schemas. */
+export function validateAgentArgs(manifest: AgentManifest, tool: string, args: Record<string, unknown>, tools: ToolRegistry): void {
+  tools.validateArgs(tool, args);
+  if (!manifest.toolArgs[tool]) return;
+  let byTool = narrowedValidators.get(manifest);
+  if (!byTool) narrowedValidators.set(manifest, (byTool = new Map()));
+  let validate = byTool.get(tool);
+  if (!validate) byTool.set(tool, (validate = ajv.compile(narrowedInputSchema(manifest, tools.manifest(tool)))));
+  if (!validate(args)) {
+    const problems = (validate.errors ?? []).map((error) => `${error.instancePath || '(root)'} ${error.message ?? 'is invalid'}`);
+    throw new KernelError('INVALID_TOOL_ARGS', `${manifest.id} may not call ${tool} with these arguments: ${problems.join('; ')}`, { tool });
+  }
 }
