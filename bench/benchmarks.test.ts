@@ -25,3 +25,14 @@ describe('benchmarks', () => {
     expect((result.kernel.swap_needed as { swaps_out: number }).swaps_out).toBeGreaterThan(0);
   });
 });
+
+describe('sandbox benchmark', () => {
+  it('reports instantiation, per-call overhead and the process-per-call baseline', async () => {
+    const { run } = await import('./sandbox.bench.js');
+    const result = await run(options({ calls: '20', processes: '2' }));
+    expect(result.kernel.instantiate_ms).toBeGreaterThan(0);
+    expect(typeof result.kernel.call_overhead_us).toBe('number');
+    expect(result.baseline.call_ms).toBeGreaterThan(0);
+    expect(result.ratios.process_vs_wasm_call).toBeGreaterThan(0);
+  });
+});

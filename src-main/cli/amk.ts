@@ -4,14 +4,14 @@ import { KernelCallError, PriorityClass } from '../../src-shared/index.js';
 import { KernelError } from '../kernel/index.js';
 import { EXIT, UsageError } from './cli-io.js';
 import { readAgentArgument, run, serve } from './commands-local.js';
-import { connect, interrupts, parsePid, printProcess, ps, top } from './commands-remote.js';
+import { audit, connect, grants, interrupts, parsePid, printProcess, ps, top } from './commands-remote.js';
 
 const USAGE = `amk: the Agentic Microkernel
 
 usage:
   amk serve [--port N] [--model PATH] [--gpu auto|cpu|cuda|vulkan|metal] [--threads N] [--slots N] [--context N]
             [--quantum TOKENS] [--swap ram|disk] [--data-dir DIR]
-  amk run <gallery-id | manifest.json> --task "..." [--model PATH] [--gpu ...] [--threads N] [--json]
+  amk run <gallery-id | manifest.json> --task "..." [--model PATH] [--gpu ...] [--threads N] [--grant CAPABILITY ...] [--json]
   amk ps [--all] [--json]          list processes of the running kernel
   amk top [--interval MS] [--once]  live view of the running kernel
   amk kill PID | suspend PID | resume PID | wait PID
@@ -20,6 +20,9 @@ usage:
   amk input PID "text"             a message to an interactive agent (runs at interrupt priority)
   amk irq list | unbind ID | bind AGENT [--every MS | --cron "m h dom mon dow" | --folder PATH | --route NAME]
   amk irq raise "text"             a user-input interrupt for the handlers bound to it
+  amk grants list | pending | approve ID [--scope once|session|always] | deny ID | revoke ID | watch
+  amk grants add AGENT CAPABILITY [--tool TOOL] [--scope ...]   e.g. net:api.example.com, fs:read:/home/me/docs
+  amk audit [--pid N] [--agent ID] [--denied] [--verify] [--json]
   amk gallery | amk info
 
 The model comes from --model, AMK_MODEL, <data dir>/config.json, or <data dir>/models/*.gguf.
@@ -46,6 +49,13 @@ const OPTIONS = {
   cron: { type: 'string' },
   folder: { type: 'string' },
   route: { type: 'string' },
+  grant: { type: 'string', multiple: true },
+  scope: { type: 'string' },
+  tool: { type: 'string' },
+  pid: { type: 'string' },
+  agent: { type: 'string' },
+  denied: { type: 'boolean' },
+  verify: { type: 'boolean' },
   once: { type: 'boolean' },
   all: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -93,7 +103,7 @@ export async function main(argv: string[]): Promise<number> {
       return serve({ ...settings, ...(values.port ? { port: values.port } : {}), ...(values.host ? { host: values.host } : {}) });
     case 'run':
       if (!rest[0] || !values.task) throw new UsageError('usage: amk run <gallery-id | manifest.json> --task "..."');
-      return run(rest[0], values.task, { ...settings, ...(values.json ? { json: true } : {}) });
+      return run(rest[0], values.task, { ...settings, ...(values.json ? { json: true } : {}), grants: values.grant ?? [] });
     case 'ps':
       return withClient(values, (client) => ps(client, { all: values.all ?? false, json: values.json ?? false }));
     case 'top': {
@@ -141,6 +151,20 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'irq':
       return withClient(values, (client) => interrupts(client, rest, values));
+    case 'grants':
+      return withClient(values, (client) =>
+        grants(client, rest, { ...(values.scope ? { scope: values.scope } : {}), ...(values.tool ? { tool: values.tool } : {}) }),
+      );
+    case 'audit':
+      return withClient(values, (client) =>
+        audit(client, {
+          ...(values.pid ? { pid: values.pid } : {}),
+          ...(values.agent ? { agent: values.agent } : {}),
+          denied: values.denied ?? false,
+          verify: values.verify ?? false,
+          json: values.json ?? false,
+        }),
+      );
     case 'gallery':
       return withClient(values, async (client) => {
         for (const agent of await client.call('gallery.list', {})) console.log(`${agent.icon} ${agent.id.padEnd(20)} ${agent.kind.padEnd(12)} ${agent.description}`);

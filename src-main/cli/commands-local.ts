@@ -23,7 +23,7 @@ export function readAgentArgument(agent: string): string | Record<string, unknow
 }
 
 /** `amk run`: one agent in a kernel of its own, output streamed, a summary at the end. */
-export async function run(agent: string, task: string, flags: SettingsFlags & { json?: boolean }): Promise<number> {
+export async function run(agent: string, task: string, flags: SettingsFlags & { json?: boolean; grants?: string[] }): Promise<number> {
   const spec = readAgentArgument(agent);
   const ephemeral = flags.dataDir === undefined;
   const dataDir = flags.dataDir ?? mkdtempSync(join(tmpdir(), 'amk-run-'));
@@ -45,6 +45,9 @@ export async function run(agent: string, task: string, flags: SettingsFlags & { 
         process.stderr.write(`  → ${event.tool}: ${shown}\n`);
       }
     });
+    // The user grants on the command line: there is no UI to ask, so anything else is denied.
+    const manifest = kernel.resolveManifest(spec);
+    for (const capability of flags.grants ?? []) await kernel.sandbox.grant(manifest.id, '*', capability, 'session');
     const spawned = (await handleKernelRequest(kernel, 'proc.spawn', { agent: spec, task })) as { pid: number };
     const stopOnSignal = (): void => void kernel.kill(spawned.pid);
     process.once('SIGINT', stopOnSignal);

@@ -126,3 +126,101 @@ export async function interrupts(
       throw new UsageError(`unknown irq action "${action}" (list, bind, unbind, raise)`);
   }
 }
+
+/** `amk grants list | pending | approve ID [--scope S] | deny ID | add AGENT CAPABILITY [--tool T] [--scope S] | revoke ID | watch` */
+export async function grants(client: KernelClient, [action, first, second]: string[], flags: { scope?: string; tool?: string }): Promise<number> {
+  const scope = (flags.scope ?? 'session') as 'once' | 'session' | 'always';
+  if (!['once', 'session', 'always'].includes(scope)) throw new UsageError('--scope must be once, session or always');
+  switch (action) {
+    case 'list':
+    case undefined: {
+      const rows = [['ID', 'AGENT', 'TOOL', 'CAPABILITY', 'SCOPE', 'USES', 'GRANTED']];
+      for (const g of await client.call('grants.list', {})) rows.push([g.id, g.agentId, g.tool, g.capability, g.scope, String(g.uses), new Date(g.grantedAt).toLocaleString()]);
+      console.log(table(rows));
+      return EXIT.ok;
+    }
+    case 'pending': {
+      const rows = [['ID', 'PID', 'AGENT', 'TOOL', 'CAPABILITY', 'RISK', 'COUNT', 'EXPIRES']];
+      for (const r of await client.call('grants.pending', {})) {
+        rows.push([r.id, String(r.pid), r.agentId, r.tool, r.capability, r.risk, String(r.count), `${Math.max(0, Math.round((r.expiresAt - Date.now()) / 1000))}s`]);
+      }
+      console.log(table(rows));
+      return EXIT.ok;
+    }
+    case 'approve':
+    case 'deny': {
+      if (!first) throw new UsageError(`usage: amk grants ${action} REQUEST-ID`);
+      const decision = action === 'deny' ? 'deny' : scope === 'once' ? 'allow-once' : scope === 'always' ? 'allow-always' : 'allow-session';
+      const request = await client.call('grants.decide', { requestId: first, decision });
+      console.log(`${decision}: ${request.agentId} ${request.tool} ${request.capability}`);
+      return EXIT.ok;
+    }
+    case 'add': {
+      if (!first || !second) throw new UsageError('usage: amk grants add AGENT CAPABILITY [--tool TOOL] [--scope once|session|always]');
+      const grant = await client.call('grants.add', { agentId: first, capability: second, tool: flags.tool ?? '*', scope });
+      console.log(`${grant.id} ${grant.agentId} ${grant.tool} ${grant.capability} ${grant.scope}`);
+      return EXIT.ok;
+    }
+    case 'revoke':
+      if (!first) throw new UsageError('usage: amk grants revoke GRANT-ID');
+      await client.call('grants.revoke', { grantId: first });
+      return EXIT.ok;
+    case 'watch':
+      return watchGrants(client);
+    default:
+      throw new UsageError(`unknown grants action "${action}" (list, pending, approve, deny, add, revoke, watch)`);
+  }
+}
+
+/** Answers grant requests at the terminal: this connection becomes an approver until Ctrl-C. */
+async function watchGrants(client: KernelClient): Promise<number> {
+  const { createInterface } = await import('node:readline/promises');
+  const terminal = createInterface({ input: process.stdin, output: process.stdout });
+  await client.call('grants.attach', {});
+  const queue: string[] = [];
+  let busy = false;
+  const next = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    while (queue.length > 0) {
+      const id = queue.shift()!;
+      const request = (await client.call('grants.pending', {})).find((r) => r.id === id);
+      if (!request) continue;
+      const answer = (await terminal.question(`${request.agentName} (pid ${request.pid}) wants ${request.tool} to ${request.summary} [${request.risk} risk]\n  args: ${request.args}\n  allow (o)nce, (s)ession, (a)lways, or (d)eny? `)).trim().toLowerCase();
+      const decision = answer.startsWith('o') ? 'allow-once' : answer.startsWith('s') ? 'allow-session' : answer.startsWith('a') ? 'allow-always' : 'deny';
+      await client.call('grants.decide', { requestId: id, decision }).catch((error: Error) => console.error(`  ${error.message}`));
+    }
+    busy = false;
+  };
+  client.subscribe((event) => {
+    if (event.type === 'grant.requested' && event.request.count === 1) {
+      queue.push(event.request.id);
+      void next();
+    }
+  });
+  console.log('watching for grant requests (Ctrl-C to stop)');
+  await new Promise<void>((resolve) => process.once('SIGINT', resolve));
+  terminal.close();
+  return EXIT.ok;
+}
+
+/** `amk audit [--pid N] [--agent ID] [--denied] [--verify]` */
+export async function audit(client: KernelClient, flags: { pid?: string; agent?: string; denied?: boolean; verify?: boolean; json?: boolean }): Promise<number> {
+  if (flags.verify) {
+    const result = await client.call('audit.verify', {});
+    console.log(result.ok ? `audit log intact: ${result.records} records` : `audit log BROKEN: ${result.problem}`);
+    return result.ok ? EXIT.ok : EXIT.failed;
+  }
+  const records = await client.call('audit.query', {
+    ...(flags.pid ? { pid: parsePid(flags.pid) } : {}),
+    ...(flags.agent ? { agentId: flags.agent } : {}),
+    ...(flags.denied ? { outcome: 'denied' as const } : {}),
+  });
+  if (flags.json) console.log(JSON.stringify(records, null, 2));
+  else {
+    const rows = [['SEQ', 'TIME', 'PID', 'AGENT', 'KIND', 'NAME', 'CAPABILITY', 'OUTCOME', 'REASON']];
+    for (const r of records) rows.push([String(r.seq), new Date(r.at).toLocaleTimeString(), String(r.pid ?? '-'), r.agentId ?? '-', r.kind, r.name, r.capability ?? '-', r.outcome, r.reason.slice(0, 80)]);
+    console.log(table(rows));
+  }
+  return EXIT.ok;
+}

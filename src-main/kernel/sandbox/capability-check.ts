@@ -1,4 +1,5 @@
 import { realpath } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { CapabilityRequirement, ParsedCapability, RiskLevel } from '../../../src-shared/index.js';
 import { parseCapability } from '../../../src-shared/index.js';
@@ -101,5 +102,6 @@ export async function normalizeGrantCapability(capability: string): Promise<stri
   const parsed = parseCapability(capability);
   if (typeof parsed === 'string') throw new KernelError('INVALID_REQUEST', parsed);
   if (parsed.kind !== 'fs') return capability;
-  return `fs:${parsed.mode}:${await resolveRealPath(parsed.path)}`;
+  const path = parsed.path === '~' || parsed.path.startsWith('~/') ? join(homedir(), parsed.path.slice(1)) : parsed.path;
+  return `fs:${parsed.mode}:${await resolveRealPath(path)}`;
 }
