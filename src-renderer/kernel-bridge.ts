@@ -1,58 +1,59 @@
-import type { KernelClient, KernelEvent, MessageTransport } from '../src-shared/index.js';
-import { createKernelClient } from '../src-shared/index.js';
+import type { KernelClient, KernelEvent } from '../src-shared/index.js';
+import { SAMPLE_MS } from './store/metrics.slice.js';
 import type { KernelStoreApi } from './store/kernel-store.js';
-import { kernelSocketUrl, openWebSocketTransport, tokenFromLocation } from './websocket-transport.js';
+import type { KernelConnector } from './transport/kernel-connector.js';
 
 /** How often streamed events are folded into the store: token-rate output, at most ~30 updates a second. */
 const FLUSH_MS = 33;
+/** How much of the audit log the page reads when it connects; later records stream in. */
+const AUDIT_BACKLOG = 500;
 
 export interface KernelBridge {
-  /** Connects with the page's `?token=`, or asks for one when the address has none. */
+  /** Connects with what the connector offers (the page's `?token=`, the preload), or asks for a token. */
   start(): void;
-  connect(token: string): Promise<void>;
+  connect(token: string | null): Promise<void>;
   /** Connects again with the last token. */
   reconnect(): Promise<void>;
   dispose(): void;
 }
 
 export interface KernelBridgeOptions {
-  location: Pick<Location, 'search' | 'protocol' | 'host'>;
-  openTransport?: (url: string) => Promise<MessageTransport>;
+  connector: KernelConnector;
 }
 
 /**
- * The one subscriber between the kernel and the store. It subscribes first and buffers, then reads
- * a snapshot (kernel.info, proc.list, gallery.list), then replays the buffer, so no event falls
- * between the read and the stream. Live events are batched into one store update per frame.
+ * The one subscriber between the kernel and the store. It subscribes first and buffers, becomes
+ * the connection's grant approver, then reads a snapshot, then replays the buffer, so no event
+ * falls between the read and the stream. Live events are batched into one store update per frame,
+ * and token rates are sampled twice a second while connected.
  */
-export function createKernelBridge(store: KernelStoreApi, options: KernelBridgeOptions): KernelBridge {
-  const openTransport = options.openTransport ?? openWebSocketTransport;
-  let token: string | null = null;
+export function createKernelBridge(store: KernelStoreApi, { connector }: KernelBridgeOptions): KernelBridge {
+  let token: string | null | undefined;
   let session: { client: KernelClient; stop: () => void } | null = null;
   let generation = 0;
 
   const actions = () => store.getState();
 
-  async function connect(nextToken: string): Promise<void> {
+  async function connect(nextToken: string | null): Promise<void> {
     token = nextToken;
     session?.stop();
     session = null;
     const mine = ++generation;
     actions().connectionChanged('connecting');
 
-    let transport: MessageTransport;
+    let connection: Awaited<ReturnType<KernelConnector['open']>>;
     try {
-      transport = await openTransport(kernelSocketUrl(options.location, nextToken));
+      connection = await connector.open(nextToken);
     } catch (error) {
       if (mine === generation) actions().connectionChanged('failed', error instanceof Error ? error.message : String(error));
       return;
     }
+    const { client } = connection;
     if (mine !== generation) {
-      transport.close();
+      client.close();
       return;
     }
 
-    const client = createKernelClient(transport);
     let buffer: KernelEvent[] | null = [];
     let queue: KernelEvent[] = [];
     let timer: ReturnType<typeof setTimeout> | null = null;
@@ -71,17 +72,26 @@ export function createKernelBridge(store: KernelStoreApi, options: KernelBridgeO
       buffer ??= [];
       try {
         if (full) {
-          const [info, processes, agents] = await Promise.all([
+          await client.call('grants.attach', {});
+          const [info, processes, agents, tools, grants, grantRequests, audit] = await Promise.all([
             client.call('kernel.info', {}),
             client.call('proc.list', {}),
             client.call('gallery.list', {}),
+            client.call('tools.list', {}),
+            client.call('grants.list', {}),
+            client.call('grants.pending', {}),
+            client.call('audit.query', { limit: AUDIT_BACKLOG }),
           ]);
           if (stopped) return;
-          actions().loadSnapshot({ info, processes, agents });
+          actions().loadSnapshot({ info, processes, agents, tools, grants, grantRequests, audit });
         } else {
-          const processes = await client.call('proc.list', {});
+          const [processes, grants, grantRequests] = await Promise.all([
+            client.call('proc.list', {}),
+            client.call('grants.list', {}),
+            client.call('grants.pending', {}),
+          ]);
           if (stopped) return;
-          actions().resyncProcesses(processes);
+          actions().resync({ processes, grants, grantRequests });
         }
       } catch (error) {
         if (!stopped) actions().raiseError(error);
@@ -106,16 +116,18 @@ export function createKernelBridge(store: KernelStoreApi, options: KernelBridgeO
       }
       timer ??= setTimeout(flush, FLUSH_MS);
     });
+    const sampler = setInterval(() => actions().sampleRates(Date.now()), SAMPLE_MS);
 
     const stop = (): void => {
       if (stopped) return;
       stopped = true;
       unsubscribe();
+      clearInterval(sampler);
       if (timer !== null) clearTimeout(timer);
       flush();
       client.close();
     };
-    transport.onClose((reason) => {
+    connection.onClose((reason) => {
       if (stopped) return;
       stop();
       if (mine === generation) actions().connectionChanged('closed', `the connection to the kernel closed (${reason})`);
@@ -126,14 +138,16 @@ export function createKernelBridge(store: KernelStoreApi, options: KernelBridgeO
     await synchronise(true);
   }
 
+  const askForToken = (): void => actions().connectionChanged('needs-token');
+
   return {
     start() {
-      const fromUrl = tokenFromLocation(options.location);
-      if (fromUrl) void connect(fromUrl);
-      else actions().connectionChanged('needs-token');
+      const initial = connector.initialToken();
+      if (initial === undefined) askForToken();
+      else void connect(initial);
     },
     connect,
-    reconnect: () => (token ? connect(token) : Promise.resolve(actions().connectionChanged('needs-token'))),
+    reconnect: () => (token === undefined ? Promise.resolve(askForToken()) : connect(token)),
     dispose() {
       generation += 1;
       session?.stop();

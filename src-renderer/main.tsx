@@ -4,21 +4,25 @@ import { App } from './app.js';
 import { createKernelBridge } from './kernel-bridge.js';
 import { kernelStore } from './store/kernel-store.js';
 import type { Theme } from './store/ui.slice.js';
+import { connectorFor } from './transport/kernel-connector.js';
 import './styles.css';
 
+/** The theme the user picked last time, else the system's preference. */
 function savedTheme(): Theme {
   try {
-    return localStorage.getItem('amk.theme') === 'light' ? 'light' : 'dark';
+    const saved = localStorage.getItem('amk.theme');
+    if (saved === 'light' || saved === 'dark') return saved;
   } catch {
-    return 'dark';
+    // Storage can be off: fall back to the system preference.
   }
+  return window.matchMedia('(prefers-color-scheme: light)').matches ? 'light' : 'dark';
 }
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 
 kernelStore.getState().setTheme(savedTheme());
-const bridge = createKernelBridge(kernelStore, { location: window.location });
+const bridge = createKernelBridge(kernelStore, { connector: connectorFor(window) });
 bridge.start();
 window.addEventListener('pagehide', () => bridge.dispose());
 window.addEventListener('pageshow', (event) => {

@@ -19,6 +19,7 @@ export const ErrorCode = z.enum([
   'FORBIDDEN_ORIGIN',
   'TIMEOUT',
   'JOURNAL_CORRUPT',
+  'KV_STATE_INVALID',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

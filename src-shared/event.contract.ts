@@ -104,6 +104,32 @@ export const KernelEvent = z.discriminatedUnion('type', [
   z.object({ ...envelope, type: z.literal('grant.revoked'), grantId: z.string() }),
   z.object({ ...envelope, type: z.literal('grant.used'), grantId: z.string(), uses: z.number() }),
   z.object({ ...envelope, type: z.literal('audit.appended'), record: AuditRecord }),
+  /** An agent's KV state, tokens and steps were written to its snapshot file. */
+  z.object({
+    ...envelope,
+    type: z.literal('proc.snapshot'),
+    pid: z.number(),
+    ok: z.boolean(),
+    bytes: z.number(),
+    tokens: z.number(),
+    durationMs: z.number(),
+    error: z.string().optional(),
+  }),
+  /** A restore from a snapshot was refused; the process re-prefills from the journal instead. */
+  z.object({ ...envelope, type: z.literal('proc.restore-refused'), pid: z.number(), reason: z.string() }),
+  /** One agent started from another's context: as attention state (kv) or as text. */
+  z.object({
+    ...envelope,
+    type: z.literal('ipc.handoff'),
+    from: z.number(),
+    to: z.number(),
+    requested: z.enum(['kv', 'text']),
+    mode: z.enum(['kv', 'text']),
+    tokens: z.number(),
+    /** Why a kv handoff fell back to text. */
+    reason: z.string().optional(),
+  }),
+  z.object({ ...envelope, type: z.literal('ipc.message'), from: z.string(), to: z.number(), text: z.string() }),
   /** Sent to one subscriber whose queue overflowed: how many events it missed. */
   z.object({ ...envelope, type: z.literal('bus.lagged'), dropped: z.number() }),
 ]);

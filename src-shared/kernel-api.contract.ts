@@ -50,6 +50,28 @@ export const kernelApi = {
   'proc.transcript': { params: Pid, result: z.array(TranscriptEntry) },
   /** A message to a live interactive agent: delivered at its next step, which runs at interrupt priority. */
   'proc.input': { params: z.object({ pid: z.number().int().positive(), text: z.string().min(1).max(100_000) }).strict(), result: ProcessInfo },
+  /** Writes the process's KV state, tokens and steps to its snapshot file (it also snapshots itself after each step). */
+  'proc.snapshot': {
+    params: Pid,
+    result: z.object({ pid: z.number(), path: z.string(), bytes: z.number(), tokens: z.number() }),
+  },
+  /** Starts an agent from another's context: its attention state (kv) or its transcript (text). */
+  'ipc.handoff': {
+    params: z
+      .object({
+        from: z.number().int().positive(),
+        agent: z.union([z.string(), z.record(z.string(), z.unknown())]),
+        task: z.string().min(1),
+        mode: z.enum(['kv', 'text']).default('kv'),
+      })
+      .strict(),
+    result: z.object({ process: ProcessInfo, mode: z.enum(['kv', 'text']), reason: z.string().optional() }),
+  },
+  /** A message to an agent's mailbox, read at its next step; a full mailbox refuses (back off and retry). */
+  'ipc.send': {
+    params: z.object({ to: z.number().int().positive(), text: z.string().min(1).max(100_000), from: z.string().max(80).optional() }).strict(),
+    result: z.object({ queued: z.number() }),
+  },
   'interrupts.list': { params: Empty, result: z.array(z.object({ binding: InterruptBinding, stats: InterruptStats })) },
   'interrupts.bind': {
     params: z

@@ -3,6 +3,9 @@ import { z } from 'zod';
 export const GpuBackend = z.enum(['cuda', 'vulkan', 'metal', 'cpu']);
 export type GpuBackend = z.infer<typeof GpuBackend>;
 
+export const KvType = z.enum(['f16', 'q8_0', 'q4_0']);
+export type KvType = z.infer<typeof KvType>;
+
 export const ModelInfo = z.object({
   path: z.string(),
   name: z.string(),
@@ -19,6 +22,11 @@ export const ModelInfo = z.object({
   gpuLayers: z.number().int().nonnegative(),
   totalLayers: z.number().int().nonnegative(),
   threads: z.number().int().positive(),
+  /** Element type of the KV cache; quantized types need a head dimension that is a multiple of 32. */
+  kvType: KvType,
+  headDim: z.number().int().positive(),
+  /** Bytes of KV state one token takes (all layers, keys and values). */
+  kvBytesPerToken: z.number().nonnegative(),
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 

@@ -35,7 +35,7 @@ describe('crash recovery', () => {
     const printed = await crashAfter(dir.path, ['a dragon', 'a small boat', 'the moon'], 300);
     expect(printed.size).toBeGreaterThanOrEqual(2);
 
-    const kernel = await bootTestKernel(dir.path);
+    const kernel = await bootTestKernel(dir.path, { recovery: 'suspend' });
     cleanups.push(() => kernel.dispose());
     const processes = kernel.listProcesses();
     expect(processes.map((p) => p.pid)).toEqual([1, 2, 3]);
@@ -55,7 +55,7 @@ describe('crash recovery', () => {
 
     // A recovered process goes on from its journaled steps.
     const before = kernel.table.get(1).counters.steps;
-    kernel.resume(1);
+    await kernel.resume(1);
     await new Promise<void>((resolve) => {
       const off = kernel.bus.on((e) => {
         if ((e.type === 'proc.step' || e.type === 'proc.step-rejected') && e.pid === 1 && e.step > before) {

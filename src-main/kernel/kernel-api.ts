@@ -15,6 +15,10 @@ const handlers: Handlers = {
   'proc.spawn': (kernel, params: { agent: string | Record<string, unknown>; task: string; priorityClass?: never; session?: boolean }) =>
     kernel.spawn(params.agent, params.task, params.priorityClass, params.session ?? false),
   'proc.input': (kernel, params: { pid: number; text: string }) => kernel.input(params.pid, params.text),
+  'proc.snapshot': (kernel, params: { pid: number }) => kernel.snapshot(params.pid),
+  'ipc.handoff': (kernel, params: { from: number; agent: string | Record<string, unknown>; task: string; mode: 'kv' | 'text' }) =>
+    kernel.handoff(params.from, params.agent, params.task, params.mode),
+  'ipc.send': (kernel, params: { to: number; text: string; from?: string }) => kernel.send(params.to, params.text, params.from),
   'interrupts.list': (kernel) => kernel.interrupts.list(),
   'interrupts.bind': (kernel, params: { agent: string; trigger?: never; maxPerSecond?: number }) =>
     kernel.bindInterrupt(params.agent, params.trigger, params.maxPerSecond),

@@ -88,7 +88,7 @@ describe('kernel with the real model', () => {
     expect(kernel.table.get(pid).state).toBe('suspended');
     expect(kernel.transcript(pid).filter((e) => e.kind === 'output').length).toBe(outAtSuspend);
     expect(kernel.renice(pid, { nice: 7, class: 'idle' }).priority).toEqual({ class: 'idle', nice: 7 });
-    expect(kernel.resume(pid).state).not.toBe('suspended');
+    expect((await kernel.resume(pid)).state).not.toBe('suspended');
     const killed = kernel.kill(pid);
     expect(killed).toMatchObject({ state: 'exited', exit: { code: 137, reason: 'killed' } });
     expect(() => kernel.kill(pid)).toThrow(expect.objectContaining({ code: 'INVALID_STATE' }));

@@ -5,6 +5,7 @@ import type {
   InterruptBinding,
   InterruptTrigger,
   KernelEvent,
+  KvType,
   SyscallResponse,
   KernelInfo,
   PriorityClass,
@@ -22,7 +23,8 @@ import { ProcessTable } from './core/process-table.js';
 import { SyscallDispatcher } from './core/syscall-dispatcher.js';
 import { loadLlamaBackend, type GpuChoice, type LlmBackend } from './llm/index.js';
 import { InterruptController, WebhookListener } from './interrupts/index.js';
-import { AgentProcess, historyFromTranscript, loadGallery, validateAgentArgs, type AgentHost } from './runtime/index.js';
+import { AgentProcess, historyFromTranscript, loadGallery, preferSnapshotTokens, validateAgentArgs, type AgentHost, type AgentOptions } from './runtime/index.js';
+import { planHandoff, SnapshotStore, type HandoffMode } from './ipc/index.js';
 import { DEFAULT_FAIR_SHARE, fairSharePolicy, fcfsPolicy, KvSwapper, SlotScheduler, type SwapLocation } from './scheduler/index.js';
 import { ToolRegistry } from './tools/index.js';
 import { Sandbox } from './sandbox/index.js';
@@ -46,6 +48,12 @@ export interface KernelConfig {
   toolDirs: string[];
   /** How long a grant request waits for the user before it is denied. */
   grantTimeoutMs?: number;
+  /** KV cache element type; quantized types need a head dimension that is a multiple of 32. */
+  kvType?: KvType;
+  /** Snapshot every agent's KV state after every N finished steps (0: only on request). */
+  snapshotEverySteps?: number;
+  /** After a restart, live processes resume on their own (default) or wait suspended. */
+  recovery?: 'resume' | 'suspend';
 }
 
 export interface SchedulerConfig {
@@ -79,6 +87,7 @@ export class Kernel implements Disposable {
   private gallery = new Map<string, AgentManifest>();
   private llm: LlmBackend | null = null;
   private scheduler: SlotScheduler | null = null;
+  private snapshots: SnapshotStore | null = null;
   private modelError: string | null = null;
   private readonly startedAt = Date.now();
   readonly report: BootReport = { journalSkippedLines: [], galleryErrors: [], recovered: [], interruptErrors: [] };
@@ -152,7 +161,7 @@ export class Kernel implements Disposable {
     this.bus.emit({ type: 'kernel.started', version: this.config.version });
     if (this.config.modelPath) await this.loadModel(this.config.modelPath);
     else this.modelError = 'no model configured: pass --model PATH or set AMK_MODEL';
-    this.recoverProcesses();
+    await this.recoverProcesses();
     this.store.add(this.webhook);
     this.store.add(this.interrupts);
     await this.webhook.start(this.config.webhookPort ?? 0);
@@ -206,14 +215,21 @@ export class Kernel implements Disposable {
         contextSize: this.config.contextSize,
         slots: this.config.slots,
         cacheDir: this.config.dataDir,
+        ...(this.config.kvType ? { kvType: this.config.kvType } : {}),
         ...(this.config.threads === undefined ? {} : { threads: this.config.threads }),
       });
       this.llm = llm;
       const settings = this.config.scheduler ?? DEFAULT_SCHEDULER;
       const policy =
         settings.policy === 'fcfs' ? fcfsPolicy() : fairSharePolicy({ ...DEFAULT_FAIR_SHARE, quantumTokens: settings.quantumTokens });
-      const swapper = new KvSwapper(settings.swap, join(this.config.dataDir, 'swap'));
+      const swapper = new KvSwapper(settings.swap, join(this.config.dataDir, 'swap'), {
+        modelSha256: llm.info.sha256,
+        kvType: llm.info.kvType,
+        contextSize: llm.info.contextSize,
+        sequences: llm.info.slots,
+      });
       this.scheduler = new SlotScheduler(llm.slots, policy, swapper, (body) => this.bus.emit(body));
+      this.snapshots = new SnapshotStore(join(this.config.dataDir, 'snapshots'), swapper.identity, (body) => this.bus.emit(body));
       this.bus.emit({ type: 'model.loaded', model: llm.info });
     } catch (error) {
       const payload = toErrorPayload(error);
@@ -222,17 +238,22 @@ export class Kernel implements Disposable {
     }
   }
 
-  /** Processes that were live when the kernel last stopped wait, suspended, for a resume. */
-  private recoverProcesses(): void {
+  /**
+   * Processes that were live when the kernel last stopped come back from their snapshot and the
+   * journal: resumed at once (the default), or suspended until someone resumes them.
+   */
+  private async recoverProcesses(): Promise<void> {
+    const resume = (this.config.recovery ?? 'resume') === 'resume' && this.llm !== null;
     for (const info of this.table.live()) {
       this.bus.emit({
         type: 'proc.state',
         pid: info.pid,
         state: 'suspended',
         slot: null,
-        reason: 'recovered after a kernel restart: resume to continue from the journal',
+        reason: resume ? 'recovered after a kernel restart' : 'recovered after a kernel restart: resume to continue from the journal',
       });
       this.report.recovered.push(info.pid);
+      if (resume) await this.resume(info.pid);
     }
   }
 
@@ -291,7 +312,15 @@ export class Kernel implements Disposable {
     if (!this.llm || !this.scheduler) {
       throw new KernelError('MODEL_NOT_LOADED', `no model is loaded: ${this.modelError ?? 'unknown reason'}`);
     }
-    return { llm: this.llm, scheduler: this.scheduler, dispatcher: this.dispatcher, bus: this.bus, tools: this.tools };
+    return {
+      llm: this.llm,
+      scheduler: this.scheduler,
+      dispatcher: this.dispatcher,
+      bus: this.bus,
+      tools: this.tools,
+      snapshots: this.snapshots!,
+      snapshotEverySteps: this.config.snapshotEverySteps ?? 1,
+    };
   }
 
   private requireProcess(pid: number): AgentProcess {
@@ -329,7 +358,13 @@ export class Kernel implements Disposable {
   }
 
   spawn(agent: string | Record<string, unknown>, task: string, priorityClass?: PriorityClass, session = false): ProcessInfo {
-    const manifest = this.resolveManifest(agent);
+    const { info, process } = this.createProcess(this.resolveManifest(agent), task, priorityClass, session, {});
+    this.launch(process);
+    return this.table.get(info.pid);
+  }
+
+  /** Enters a process in the table (`proc.spawned`) and builds its runtime; `launch` starts it. */
+  private createProcess(manifest: AgentManifest, task: string, priorityClass: PriorityClass | undefined, session: boolean, extra: Pick<AgentOptions, 'prefix'>) {
     const host = this.host();
     const pid = this.table.nextPid();
     const priority = {
@@ -356,8 +391,7 @@ export class Kernel implements Disposable {
     };
     this.bus.emit({ type: 'proc.spawned', process: info, manifest });
     this.sandbox.provider.warm(manifest.tools);
-    this.launch(new AgentProcess(host, pid, manifest, task, priority, { session }));
-    return this.table.get(pid);
+    return { info, process: new AgentProcess(host, pid, manifest, task, priority, { session, ...extra }) };
   }
 
   kill(pid: number, reason = 'killed'): ProcessInfo {
@@ -375,8 +409,11 @@ export class Kernel implements Disposable {
     return this.table.get(pid);
   }
 
-  /** Resumes a suspended process, or restarts a recovered one from its journaled transcript. */
-  resume(pid: number): ProcessInfo {
+  /**
+   * Resumes a suspended process, or restarts a recovered one: its steps from the journal, its KV
+   * state from its snapshot when that checks out (otherwise it re-prefills, and says why).
+   */
+  async resume(pid: number): Promise<ProcessInfo> {
     const info = this.liveInfo(pid);
     const process = this.processes.get(pid);
     if (process) {
@@ -385,12 +422,65 @@ export class Kernel implements Disposable {
       return this.table.get(pid);
     }
     const host = this.host();
-    const history = historyFromTranscript(this.table.transcript(pid), host.llm);
+    let history = historyFromTranscript(this.table.transcript(pid), host.llm);
+    const snapshot = await host.snapshots.read(pid);
+    if (typeof snapshot === 'string') {
+      if (host.snapshots.has(pid)) this.bus.emit({ type: 'proc.restore-refused', pid, reason: `${snapshot}; re-prefilling from the journal` });
+    } else {
+      history = preferSnapshotTokens(history, snapshot.meta.steps, snapshot.meta.leadingInputs);
+      await host.scheduler.adopt(pid, info.priority, snapshot.path, snapshot.header.stateBytes);
+    }
     const manifest = this.table.manifest(pid);
-    this.launch(
-      new AgentProcess(host, pid, manifest, info.task, info.priority, { session: manifest.kind === 'interactive', history, counters: info.counters }),
-    );
+    this.launch(new AgentProcess(host, pid, manifest, info.task, info.priority, { session: manifest.kind === 'interactive', history, counters: info.counters }));
+    this.bus.emit({ type: 'proc.state', pid, state: 'ready', slot: null, reason: 'resumed' });
     return this.table.get(pid);
+  }
+
+  /** Writes a live, idle process's KV state, tokens and steps to its snapshot file now. */
+  async snapshot(pid: number): Promise<{ pid: number; path: string; bytes: number; tokens: number }> {
+    this.liveInfo(pid);
+    const process = this.requireProcess(pid);
+    if (!(await process.snapshotNow())) {
+      throw new KernelError('INVALID_STATE', `process ${pid} has no idle KV state in a slot to snapshot now (it is decoding, swapped out, or has not run); it snapshots itself after each step`);
+    }
+    const taken = await this.host().snapshots.read(pid);
+    if (typeof taken === 'string') throw new KernelError('KV_STATE_INVALID', taken);
+    return { pid, path: taken.path, bytes: taken.header.stateBytes, tokens: taken.header.tokenCount };
+  }
+
+  /** A text message to a live agent's mailbox, delivered at its next step. */
+  send(to: number, text: string, from = 'user'): { queued: number } {
+    this.liveInfo(to);
+    const queued = this.requireProcess(to).deliver(`Message from ${from}: ${text}`, false);
+    this.bus.emit({ type: 'ipc.message', from, to, text });
+    return { queued };
+  }
+
+  /**
+   * Starts `agent` from the context of process `from`: in kv mode from its attention state (its
+   * snapshot, loaded into the receiver's slot: nothing of the sender is prefilled again), in text
+   * mode from its transcript. An incompatible state falls back to text, with the reason.
+   */
+  async handoff(from: number, agent: string | Record<string, unknown>, task: string, requested: HandoffMode): Promise<{ process: ProcessInfo; mode: HandoffMode; reason?: string }> {
+    const sender = this.table.get(from);
+    const manifest = this.resolveManifest(agent);
+    const host = this.host();
+    const roomNeeded = manifest.model.maxTokensPerStep * 2 + host.llm.tokenize(`${manifest.systemPrompt}\n${task}`).length + 256;
+    const plan = await planHandoff(host.snapshots, from, requested, this.table.transcript(from), roomNeeded, host.llm.info.contextSize);
+    const receiverTask = plan.mode === 'text' ? `Context handed over from ${sender.name} (pid ${from}):\n${plan.text}\n\nYour task: ${task}` : task;
+    const { info, process } = this.createProcess(manifest, receiverTask, undefined, false, plan.mode === 'kv' ? { prefix: plan.snapshot!.meta.tokens } : {});
+    if (plan.snapshot) await host.scheduler.adopt(info.pid, info.priority, plan.snapshot.path, plan.snapshot.header.stateBytes);
+    this.launch(process);
+    this.bus.emit({
+      type: 'ipc.handoff',
+      from,
+      to: info.pid,
+      requested,
+      mode: plan.mode,
+      tokens: plan.snapshot?.meta.tokens.length ?? 0,
+      ...(plan.reason ? { reason: plan.reason } : {}),
+    });
+    return { process: this.table.get(info.pid), mode: plan.mode, ...(plan.reason ? { reason: plan.reason } : {}) };
   }
 
   renice(pid: number, change: { nice?: number; class?: PriorityClass }): ProcessInfo {

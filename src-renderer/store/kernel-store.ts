@@ -4,27 +4,49 @@ import { createStore } from 'zustand/vanilla';
 import { applyConsoleEvent, createConsoleSlice } from './console.slice.js';
 import { createGallerySlice } from './gallery.slice.js';
 import { applyKernelEvent, createKernelSlice } from './kernel.slice.js';
+import { applyMetricsEvent, createMetricsSlice } from './metrics.slice.js';
 import { applyProcessEvent, createProcessesSlice, processTableOf } from './processes.slice.js';
+import { applySandboxEvent, createSandboxSlice, sandboxOf } from './sandbox.slice.js';
+import { applySchedulerEvent, createSchedulerSlice, schedulerFromProcesses } from './scheduler.slice.js';
 import type { EventsSlice, KernelStore, SliceCreator } from './store-types.js';
 import { createUiSlice } from './ui.slice.js';
 
 export type { KernelSnapshot, KernelStore } from './store-types.js';
 
 const createEventsSlice: SliceCreator<EventsSlice> = (set) => ({
-  loadSnapshot: ({ info, processes, agents }) =>
-    set({ info, processes: processTableOf(processes), agents: [...agents] }, false, 'events/snapshot'),
-  resyncProcesses: (processes) => set({ processes: processTableOf(processes) }, false, 'events/resync'),
+  loadSnapshot: ({ info, processes, agents, tools, grants, grantRequests, audit }) =>
+    set(
+      {
+        info,
+        processes: processTableOf(processes),
+        agents: [...agents],
+        tools: [...tools],
+        sandbox: sandboxOf(grants, grantRequests, audit),
+        scheduler: schedulerFromProcesses(processes),
+      },
+      false,
+      'events/snapshot',
+    ),
+  resync: ({ processes, grants, grantRequests }) =>
+    set(
+      (state) => ({ processes: processTableOf(processes), sandbox: sandboxOf(grants, grantRequests, state.sandbox.audit) }),
+      false,
+      'events/resync',
+    ),
   ingest: (events) =>
     set(
       (state) => {
-        let { processes, consoles, info, droppedEvents } = state;
+        let { processes, consoles, info, droppedEvents, tokenTally, scheduler, sandbox } = state;
         for (const event of events) {
           processes = applyProcessEvent(processes, event);
           consoles = applyConsoleEvent(consoles, event);
           info = applyKernelEvent(info, event);
+          tokenTally = applyMetricsEvent(tokenTally, event);
+          scheduler = applySchedulerEvent(scheduler, event);
+          sandbox = applySandboxEvent(sandbox, event);
           if (event.type === 'bus.lagged') droppedEvents += event.dropped;
         }
-        return { processes, consoles, info, droppedEvents };
+        return { processes, consoles, info, droppedEvents, tokenTally, scheduler, sandbox };
       },
       false,
       'events/ingest',
@@ -40,6 +62,9 @@ export function createKernelStore() {
         ...createKernelSlice(...args),
         ...createGallerySlice(...args),
         ...createConsoleSlice(...args),
+        ...createMetricsSlice(...args),
+        ...createSchedulerSlice(...args),
+        ...createSandboxSlice(...args),
         ...createUiSlice(...args),
         ...createEventsSlice(...args),
       }),

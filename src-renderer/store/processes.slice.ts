@@ -4,18 +4,33 @@ import type { SliceCreator } from './store-types.js';
 /** pid → process control block, as the kernel last reported it. Rows keep their identity until they change. */
 export type ProcessTable = Readonly<Record<number, ProcessInfo>>;
 
-export type ProcessCommand = 'kill' | 'suspend' | 'resume' | 'renice';
+export type ProcessCommand = 'kill' | 'suspend' | 'resume' | 'renice' | 'input';
+
+/** What `proc.renice` may change: the class, the niceness inside it, or both. */
+export interface PriorityChange {
+  class?: PriorityClass;
+  nice?: number;
+}
+
+export interface SpawnOptions {
+  priorityClass?: PriorityClass;
+  /** Interactive agents wait for the next message after answering instead of exiting. */
+  session?: boolean;
+}
 
 export interface ProcessesSlice {
   processes: ProcessTable;
   /** Commands the kernel has not answered yet, so a row can hold its buttons until it does. */
   pending: Readonly<Record<number, ProcessCommand>>;
-  kill(pid: number): Promise<void>;
-  suspend(pid: number): Promise<void>;
-  resume(pid: number): Promise<void>;
-  renice(pid: number, priorityClass: PriorityClass): Promise<void>;
+  /** Each command resolves to whether the kernel accepted it. */
+  kill(pid: number): Promise<boolean>;
+  suspend(pid: number): Promise<boolean>;
+  resume(pid: number): Promise<boolean>;
+  renice(pid: number, change: PriorityChange): Promise<boolean>;
+  /** Sends a user message to a live interactive agent. */
+  input(pid: number, text: string): Promise<boolean>;
   /** Starts a gallery agent on a task; resolves to the new process, or null when the kernel refused. */
-  spawn(agentId: string, task: string): Promise<ProcessInfo | null>;
+  spawn(agentId: string, task: string, options?: SpawnOptions): Promise<ProcessInfo | null>;
 }
 
 export function processTableOf(list: readonly ProcessInfo[]): ProcessTable {
@@ -50,6 +65,12 @@ export function applyProcessEvent(table: ProcessTable, event: KernelEvent): Proc
       return update(table, event.pid, (info) => ({ ...info, priority: event.priority }));
     case 'proc.counters':
       return update(table, event.pid, (info) => ({ ...info, counters: event.counters }));
+    case 'sched.swap':
+      if (!event.ok) return table;
+      return update(table, event.pid, (info) => ({
+        ...info,
+        swap: event.direction === 'out' ? { location: event.location, bytes: event.bytes } : null,
+      }));
     case 'proc.exited':
       return update(table, event.pid, (info) => ({
         ...info,
@@ -57,6 +78,7 @@ export function applyProcessEvent(table: ProcessTable, event: KernelEvent): Proc
         exit: event.exit,
         exitedAt: event.at,
         slot: null,
+        swap: null,
       }));
     default:
       return table;
@@ -64,11 +86,14 @@ export function applyProcessEvent(table: ProcessTable, event: KernelEvent): Proc
 }
 
 export const createProcessesSlice: SliceCreator<ProcessesSlice> = (set, get) => {
-  /** Marks the row busy for the call's lifetime; the change itself arrives as events. */
-  const command = async (pid: number, name: ProcessCommand, run: () => Promise<unknown>): Promise<void> => {
+  /**
+   * Marks the row busy for the call's lifetime; the change itself arrives as events.
+   * Resolves to whether the kernel accepted the command (a refusal is in the error banner).
+   */
+  const command = async (pid: number, name: ProcessCommand, run: () => Promise<unknown>): Promise<boolean> => {
     set((state) => ({ pending: { ...state.pending, [pid]: name } }), false, `processes/${name}`);
     try {
-      await run();
+      return (await run()) !== undefined;
     } finally {
       set(
         (state) => {
@@ -87,10 +112,22 @@ export const createProcessesSlice: SliceCreator<ProcessesSlice> = (set, get) => 
     kill: (pid) => command(pid, 'kill', () => get().callKernel('proc.kill', { pid })),
     suspend: (pid) => command(pid, 'suspend', () => get().callKernel('proc.suspend', { pid })),
     resume: (pid) => command(pid, 'resume', () => get().callKernel('proc.resume', { pid })),
-    renice: (pid, priorityClass) =>
-      command(pid, 'renice', () => get().callKernel('proc.renice', { pid, class: priorityClass })),
-    spawn: async (agentId, task) => {
-      const info = await get().callKernel('proc.spawn', { agent: agentId, task });
+    renice: (pid, change) =>
+      command(pid, 'renice', () =>
+        get().callKernel('proc.renice', {
+          pid,
+          ...(change.class === undefined ? {} : { class: change.class }),
+          ...(change.nice === undefined ? {} : { nice: change.nice }),
+        }),
+      ),
+    input: (pid, text) => command(pid, 'input', () => get().callKernel('proc.input', { pid, text })),
+    spawn: async (agentId, task, options = {}) => {
+      const info = await get().callKernel('proc.spawn', {
+        agent: agentId,
+        task,
+        ...(options.priorityClass === undefined ? {} : { priorityClass: options.priorityClass }),
+        ...(options.session === undefined ? {} : { session: options.session }),
+      });
       if (!info) return null;
       set({ selectedPid: info.pid }, false, 'processes/spawn');
       return info;

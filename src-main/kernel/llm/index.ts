@@ -14,3 +14,4 @@ export type {
 export { loadLlamaBackend } from './llama-backend.js';
 export { inspectModelFile } from './model-file.js';
 export { defaultThreadCount } from './threads.js';
+export { saveKvState, loadKvState, readKvState, kvCompatibility, type KvIdentity, type KvStateHeader } from './kv-state-file.js';

@@ -11,7 +11,7 @@ import {
   type LlamaGrammar,
   type LlamaModel,
 } from 'node-llama-cpp';
-import type { GpuBackend, ModelInfo } from '../../../src-shared/index.js';
+import type { GpuBackend, KvType, ModelInfo } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
 import type {
   ChatMessage,
@@ -46,6 +46,29 @@ function sharedLlama(gpu: GpuChoice): Promise<Llama> {
   return pending;
 }
 
+const KV_GGML = { q8_0: 'Q8_0', q4_0: 'Q4_0' } as const;
+
+function metadataNumber(model: LlamaModel, key: string): number | undefined {
+  const architecture = model.fileInfo.metadata.general?.architecture as string | undefined;
+  let value: unknown = architecture ? (model.fileInfo.metadata as Record<string, unknown>)[architecture] : undefined;
+  for (const part of key.split('.')) value = (value as Record<string, unknown> | undefined)?.[part];
+  return typeof value === 'number' ? value : undefined;
+}
+
+function modelHeadDim(model: LlamaModel): number {
+  const embedding = metadataNumber(model, 'embedding_length') ?? 0;
+  const heads = metadataNumber(model, 'attention.head_count') ?? 1;
+  return metadataNumber(model, 'attention.key_length') ?? Math.max(1, Math.floor(embedding / heads));
+}
+
+/** Keys and values for every layer: 2 × layers × kv heads × head dim elements, at the type's bytes per element. */
+function kvBytesPerToken(model: LlamaModel, headDim: number, kvType: KvType): number {
+  const layers = metadataNumber(model, 'block_count') ?? 0;
+  const kvHeads = metadataNumber(model, 'attention.head_count_kv') ?? metadataNumber(model, 'attention.head_count') ?? 1;
+  const bytesPerElement = kvType === 'f16' ? 2 : kvType === 'q8_0' ? 34 / 32 : 18 / 32;
+  return 2 * layers * kvHeads * headDim * bytesPerElement;
+}
+
 class LlamaGrammarHandle implements OutputGrammar {
   constructor(
     readonly jsonSchema: object,
@@ -65,12 +88,25 @@ export async function loadLlamaBackend(options: LlmLoadOptions): Promise<LlmBack
     });
   }
   const threads = options.threads ?? defaultThreadCount();
+  const headDim = modelHeadDim(model);
+  const kvType = options.kvType ?? 'f16';
+  if (kvType !== 'f16' && headDim % 32 !== 0) {
+    await model.dispose();
+    throw new KernelError(
+      'MODEL_INVALID',
+      `KV cache type ${kvType} needs a head dimension that is a multiple of 32 (llama.cpp's quant block); ${file.name} has ${headDim}. Use --kv f16.`,
+    );
+  }
   let context: LlamaContext;
   try {
     context = await model.createContext({
       contextSize: Math.min(options.contextSize, model.trainContextSize),
       sequences: options.slots,
       threads,
+      ...(kvType === 'f16'
+        ? {}
+        : // llama.cpp quantizes the V cache only with flash attention.
+          { experimentalKvCacheKeyType: KV_GGML[kvType], experimentalKvCacheValueType: KV_GGML[kvType], flashAttention: true }),
     });
   } catch (error) {
     await model.dispose();
@@ -93,6 +129,9 @@ export async function loadLlamaBackend(options: LlmLoadOptions): Promise<LlmBack
     gpuLayers: model.gpuLayers,
     totalLayers: model.fileInsights.totalLayers,
     threads,
+    kvType,
+    headDim,
+    kvBytesPerToken: kvBytesPerToken(model, headDim, kvType),
   };
   return new LlamaBackend(llama, model, context, info);
 }

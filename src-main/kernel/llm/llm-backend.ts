@@ -1,4 +1,4 @@
-import type { ModelInfo } from '../../../src-shared/index.js';
+import type { KvType, ModelInfo } from '../../../src-shared/index.js';
 import type { Disposable } from '../core/disposable.js';
 
 export type Token = number;
@@ -16,6 +16,7 @@ export interface LlmLoadOptions {
   slots: number;
   /** Where to cache model hashes so a big file is hashed once. */
   cacheDir?: string;
+  kvType?: KvType;
 }
 
 /** A compiled output constraint: the model can only emit text this grammar accepts. */

@@ -12,7 +12,8 @@ import { emptyCounters } from '../../../src-shared/index.js';
 import type { EventBus } from '../core/event-bus.js';
 import { KernelError, toErrorPayload } from '../core/kernel-error.js';
 import type { SyscallDispatcher } from '../core/syscall-dispatcher.js';
-import type { GenerationCursor, LlmBackend, OutputGrammar } from '../llm/index.js';
+import type { GenerationCursor, LlmBackend, OutputGrammar, Token } from '../llm/index.js';
+import type { SnapshotMeta, SnapshotStore } from '../ipc/index.js';
 import type { SliceEnd, SlotScheduler } from '../scheduler/index.js';
 import type { ToolRegistry } from '../tools/index.js';
 import { PromptBuilder, type StepRecord } from './prompt-builder.js';
@@ -25,7 +26,21 @@ export interface AgentHost {
   readonly dispatcher: SyscallDispatcher;
   readonly bus: EventBus;
   readonly tools: ToolRegistry;
+  readonly snapshots: SnapshotStore;
+  /** Take a snapshot after every N finished steps; 0 turns automatic snapshots off. */
+  readonly snapshotEverySteps: number;
 }
+
+export interface AgentOptions {
+  session: boolean;
+  history?: RecoveredHistory;
+  counters?: ProcessCounters;
+  /** A kv handoff: the sender's tokens, whose KV state the scheduler loads before the first step. */
+  prefix?: Token[];
+}
+
+/** At most this many messages wait for an agent; past that, senders are told to back off. */
+export const MAILBOX_CAPACITY = 64;
 
 const COUNTER_INTERVAL_MS = 250;
 
@@ -57,7 +72,7 @@ export class AgentProcess {
     readonly manifest: AgentManifest,
     private readonly task: string,
     public priority: Priority,
-    private readonly options: { session: boolean; history?: RecoveredHistory; counters?: ProcessCounters } = { session: false },
+    private readonly options: AgentOptions = { session: false },
   ) {
     if (options.counters) this.counters = { ...options.counters };
     this.steps = options.history?.steps ?? [];
@@ -65,12 +80,36 @@ export class AgentProcess {
     this.turnStart = this.steps.length;
   }
 
-  /** A user message: attached at the next step boundary, and that step runs at interrupt priority. */
-  deliver(text: string): void {
+  /** A message: attached at the next step boundary. User input (`urgent`) runs that step at interrupt priority. */
+  deliver(text: string, urgent = true): number {
     if (this.terminal) throw new KernelError('INVALID_STATE', `process ${this.pid} has exited`);
+    if (this.pendingInputs.length >= MAILBOX_CAPACITY) {
+      throw new KernelError('INVALID_STATE', `process ${this.pid}'s mailbox is full (${MAILBOX_CAPACITY} messages waiting): try again later`);
+    }
     this.pendingInputs.push(text);
-    this.boosted = true;
+    if (urgent) this.boosted = true;
     this.inputGate?.();
+    return this.pendingInputs.length;
+  }
+
+  /** The tokens the KV state stands for after the last slice, for snapshots. */
+  private knownTokens: number[] = [];
+
+  private snapshotMeta(tokens: readonly number[]): SnapshotMeta {
+    return {
+      pid: this.pid,
+      agentId: this.manifest.id,
+      tokens: [...tokens],
+      steps: this.steps.map((step) => ({ ...step, actionTokens: [...step.actionTokens], inputs: [...step.inputs] })),
+      leadingInputs: [...this.leadingInputs],
+    };
+  }
+
+  /** `proc.snapshot` of a process that is not decoding: its resident KV state, taken at once. */
+  async snapshotNow(): Promise<boolean> {
+    if (this.knownTokens.length === 0) return false;
+    const taken = await this.host.scheduler.withResidentSlot(this.pid, (slot) => this.host.snapshots.capture(slot, this.snapshotMeta(this.knownTokens)));
+    return taken !== null && taken !== undefined;
   }
 
   private attachInputs(): void {
@@ -102,7 +141,7 @@ export class AgentProcess {
       const toolGrammar =
         this.manifest.model.toolFirst && tools.length > 0 ? await this.host.llm.compileGrammar(stepSchema(this.manifest, tools, true)) : grammar;
       const system = `${this.manifest.systemPrompt}\n\n${describeTools(tools)}`;
-      const prompt = new PromptBuilder(this.host.llm, system, this.task);
+      const prompt = new PromptBuilder(this.host.llm, system, this.task, this.options.prefix ?? []);
       while (!this.terminal) {
         if (!this.partial) this.attachInputs();
         if (this.steps.length - this.turnStart >= this.manifest.model.maxSteps) {
@@ -163,6 +202,9 @@ export class AgentProcess {
       }
       this.partial = null;
       this.boosted = false;
+      this.knownTokens = [...promptTokens, ...result.tokens];
+      const every = this.host.snapshotEverySteps;
+      if (every > 0 && (this.steps.length + 1) % every === 0) await this.host.snapshots.capture(lease.slot, this.snapshotMeta(this.knownTokens));
       return result;
     } finally {
       this.stepSwitch = null;

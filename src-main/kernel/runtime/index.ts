@@ -1,4 +1,4 @@
-export { AgentProcess, type AgentHost } from './agent-process.js';
-export { historyFromTranscript, type RecoveredHistory } from './recovery.js';
+export { AgentProcess, MAILBOX_CAPACITY, type AgentHost, type AgentOptions } from './agent-process.js';
+export { historyFromTranscript, preferSnapshotTokens, type RecoveredHistory } from './recovery.js';
 export { stepSchema, parseAction, isCompleteJson, toGrammarSchema, validateAgentArgs } from './step-protocol.js';
 export { loadGallery, type GalleryLoadResult } from './gallery.js';

@@ -23,6 +23,8 @@ export class PromptBuilder {
     private readonly llm: LlmBackend,
     private readonly system: string,
     private readonly task: string,
+    /** Another agent's context, handed over as tokens whose KV state is loaded ahead (a kv handoff). */
+    private readonly prefix: readonly Token[] = [],
   ) {}
 
   /**
@@ -39,10 +41,12 @@ export class PromptBuilder {
 
   private render(steps: readonly StepRecord[], omitted: number, leadingInputs: readonly string[]): Token[] {
     const note = omitted > 0 ? `(${omitted} earlier steps omitted)\n` : '';
-    const chat = this.llm.formatChat(this.messages(steps, note, leadingInputs));
+    // A handed-over context continues as plain text after the sender's tokens.
+    const chat = this.prefix.length === 0 ? this.llm.formatChat(this.messages(steps, note, leadingInputs)) : null;
     if (chat) return chat;
     const leading = leadingInputs.map((text) => `User: ${text}\n`).join('');
-    const tokens: Token[] = [...this.llm.bosTokens, ...this.llm.tokenize(`${this.system}\n\nTask: ${this.task}\n${leading}${note}`)];
+    const head = this.prefix.length > 0 ? [...this.prefix, ...this.llm.tokenize('\n\n')] : [...this.llm.bosTokens];
+    const tokens: Token[] = [...head, ...this.llm.tokenize(`${this.system}\n\nTask: ${this.task}\n${leading}${note}`)];
     for (const record of steps) {
       tokens.push(...this.llm.tokenize(`Step ${record.step}:`), ...record.actionTokens);
       tokens.push(...this.llm.tokenize(`\nResult ${record.step}: ${record.resultText}\n`));

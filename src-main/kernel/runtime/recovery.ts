@@ -39,3 +39,18 @@ export function historyFromTranscript(transcript: readonly TranscriptEntry[], ll
   }
   return { steps, leadingInputs };
 }
+
+/**
+ * Where a snapshot's steps agree with the journal's, use the snapshot's exact tokens, so the
+ * restored KV state is a prefix of the rebuilt prompt and nothing is evaluated twice.
+ */
+export function preferSnapshotTokens(history: RecoveredHistory, snapshotSteps: readonly StepRecord[], snapshotLeading: readonly string[]): RecoveredHistory {
+  if (snapshotLeading.join('\u0000') !== history.leadingInputs.slice(0, snapshotLeading.length).join('\u0000')) return history;
+  const steps = history.steps.map((step, index) => {
+    const saved = snapshotSteps[index];
+    return saved && saved.step === step.step && saved.actionText.trim() === step.actionText.trim() && saved.resultText === step.resultText
+      ? { ...step, actionTokens: [...saved.actionTokens], actionText: saved.actionText }
+      : step;
+  });
+  return { steps, leadingInputs: history.leadingInputs };
+}

@@ -164,6 +164,34 @@ export class SlotScheduler {
     this.dispatch();
   }
 
+  /**
+   * Gives a process a KV state to start from (a snapshot after a restart, a handoff from another
+   * agent): it is swapped in when the process first gets a slot.
+   */
+  async adopt(pid: number, priority: Priority, source: string, bytes: number): Promise<void> {
+    const entry = this.entry(pid, priority);
+    if (entry.kv.kind === 'swapped') await this.swapper.discard(entry.kv.state);
+    for (const state of this.slots) if (state.resident === pid && !state.lease) state.resident = null;
+    entry.kv = { kind: 'swapped', state: await this.swapper.adopt(pid, source, bytes) };
+  }
+
+  /**
+   * Runs `work` with exclusive use of the slot holding the process's KV state, when that state is
+   * resident and the process is not decoding (a snapshot of an idle process). Null when the state
+   * is not resident.
+   */
+  async withResidentSlot<T>(pid: number, work: (slot: LlmSlot) => Promise<T>): Promise<T | null> {
+    const state = this.slots.find((candidate) => candidate.resident === pid && !candidate.lease && !candidate.reserved);
+    if (!state) return null;
+    state.reserved = true;
+    try {
+      return await work(state.slot);
+    } finally {
+      state.reserved = false;
+      this.dispatch();
+    }
+  }
+
   stats(pid: number): SchedulingStats {
     return { ...(this.entries.get(pid)?.stats ?? { preemptions: 0, swapsOut: 0, swapsIn: 0 }) };
   }

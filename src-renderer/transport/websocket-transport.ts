@@ -1,4 +1,4 @@
-import type { MessageTransport } from '../src-shared/index.js';
+import type { MessageTransport } from '../../src-shared/index.js';
 
 /** The token `amk serve` put in the address it printed (`/?token=...`), if any. */
 export function tokenFromLocation(location: Pick<Location, 'search'>): string | null {

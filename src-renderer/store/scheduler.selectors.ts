@@ -1,0 +1,38 @@
+import type { ProcessInfo } from '../../src-shared/index.js';
+import { isTerminal } from '../../src-shared/index.js';
+import type { KernelStore } from './store-types.js';
+
+/** Scheduler and KV memory selectors. */
+
+export interface SlotView {
+  slot: number;
+  /** The process whose KV state is in the slot, if the page knows. */
+  resident: number | null;
+  /** Whether that process is decoding in it right now. */
+  running: boolean;
+}
+
+export const selectSlotCount = (state: KernelStore): number => state.info?.model?.slots ?? 0;
+
+/** One entry per model slot, for `useShallow` over a list of primitives. */
+export const selectSlotResidents = (state: KernelStore): (number | null)[] => {
+  const count = selectSlotCount(state);
+  return Array.from({ length: count }, (_, slot) => state.scheduler.residents[slot] ?? null);
+};
+
+/** Pids whose KV state is swapped out, largest first. */
+export const selectSwappedPids = (state: KernelStore): number[] =>
+  Object.values(state.processes)
+    .filter((info): info is ProcessInfo & { swap: NonNullable<ProcessInfo['swap']> } => info.swap !== null && !isTerminal(info.state))
+    .sort((a, b) => b.swap.bytes - a.swap.bytes || a.pid - b.pid)
+    .map((info) => info.pid);
+
+/** Live pids, for the per-agent paged memory picker. */
+export const selectLivePids = (state: KernelStore): number[] =>
+  Object.values(state.processes)
+    .filter((info) => !isTerminal(info.state))
+    .map((info) => info.pid);
+
+export const selectSwapLog = (state: KernelStore) => state.scheduler.swaps;
+export const selectPreemptions = (state: KernelStore) => state.scheduler.preemptions;
+export const selectSwapTotals = (state: KernelStore) => state.scheduler.swapTotals;
