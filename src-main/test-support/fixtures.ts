@@ -11,6 +11,11 @@ export function testModelPath(): string {
   return path;
 }
 
+/** The generated head-dim-32 model (see tiny-gguf.ts), for the quantized KV paths. */
+export function tinyModelPath(): string {
+  return join(packageRoot(), 'dist', 'test-models', 'amk-tiny-hd32.gguf');
+}
+
 export function tempDir(prefix = 'amk-test-'): { path: string; dispose: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
   return { path, dispose: () => rmSync(path, { recursive: true, force: true }) };

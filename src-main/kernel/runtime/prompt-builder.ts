@@ -36,6 +36,12 @@ export class PromptBuilder {
       const tokens = this.render(steps.slice(omitted), omitted, leadingInputs);
       if (tokens.length <= budget) return tokens;
     }
+    // Then the oldest of the messages that came before the first step.
+    for (let dropped = 1; dropped <= leadingInputs.length; dropped++) {
+      const kept = [`(${dropped} earlier messages omitted)`, ...leadingInputs.slice(dropped)];
+      const tokens = this.render([], steps.length, kept);
+      if (tokens.length <= budget) return tokens;
+    }
     throw new KernelError('INVALID_STATE', `the system prompt and task alone exceed the ${budget}-token budget of a step`);
   }
 
