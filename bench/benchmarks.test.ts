@@ -36,3 +36,13 @@ describe('sandbox benchmark', () => {
     expect(result.ratios.process_vs_wasm_call).toBeGreaterThan(0);
   });
 });
+
+describe('kv benchmark', () => {
+  it('reports the handoff speedup, the resume speedup and KV density per type', async () => {
+    const { run } = await import('./kv.bench.js');
+    const result = await run(options({ lengths: '256' }));
+    expect(result.ratios.handoff_ttft_speedup_at_max).toBeGreaterThan(0);
+    expect(result.ratios.resume_speedup).toBeGreaterThan(0);
+    expect(result.ratios.density_q4_0_vs_f16).toBeGreaterThan(result.ratios.density_q8_0_vs_f16 as number);
+  });
+});
