@@ -10,7 +10,9 @@ export type ParsedCapability =
   | { kind: 'fs'; mode: 'read' | 'write'; path: string }
   | { kind: 'clock' }
   | { kind: 'env'; key: string }
-  | { kind: 'mcp'; server: string; tool: string };
+  | { kind: 'mcp'; server: string; tool: string }
+  /** Read another agent's paged-out memory. */
+  | { kind: 'memory'; agent: string };
 
 const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
 
@@ -33,12 +35,14 @@ export function parseCapability(text: string): ParsedCapability | string {
     }
     case 'env':
       return /^[A-Za-z_][A-Za-z0-9_]*$/.test(tail) ? { kind: 'env', key: tail } : `"${text}" is not env:KEY`;
+    case 'memory':
+      return /^[a-z0-9][a-z0-9-]{0,63}$/.test(tail) ? { kind: 'memory', agent: tail } : `"${text}" is not memory:AGENT-ID`;
     case 'mcp': {
       const match = /^([\w.-]+)\/([\w.-]+)$/.exec(tail);
       return match ? { kind: 'mcp', server: match[1]!, tool: match[2]! } : `"${text}" is not mcp:SERVER/TOOL`;
     }
     default:
-      return `"${text}" is not a known capability (net:, fs:read:, fs:write:, clock, env:, mcp:)`;
+      return `"${text}" is not a known capability (net:, fs:read:, fs:write:, clock, env:, memory:, mcp:)`;
   }
 }
 

@@ -20,6 +20,7 @@ export const ErrorCode = z.enum([
   'TIMEOUT',
   'JOURNAL_CORRUPT',
   'KV_STATE_INVALID',
+  'MEMORY_UNAVAILABLE',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

@@ -130,6 +130,34 @@ export const KernelEvent = z.discriminatedUnion('type', [
     reason: z.string().optional(),
   }),
   z.object({ ...envelope, type: z.literal('ipc.message'), from: z.string(), to: z.number(), text: z.string() }),
+  /** Context blocks moved to long-term memory (stored: false when the memory is unavailable: the journal still has them). */
+  z.object({
+    ...envelope,
+    type: z.literal('memory.paged-out'),
+    pid: z.number(),
+    blocks: z.array(z.object({ blockId: z.string(), tokens: z.number(), summary: z.string() })),
+    durationMs: z.number(),
+    kvEraseMs: z.number(),
+    stored: z.boolean(),
+    error: z.string().optional(),
+  }),
+  z.object({
+    ...envelope,
+    type: z.literal('memory.paged-in'),
+    pid: z.number(),
+    blocks: z.array(z.object({ blockId: z.string(), agentId: z.string(), tokens: z.number(), score: z.number() })),
+    durationMs: z.number(),
+  }),
+  z.object({
+    ...envelope,
+    type: z.literal('memory.layout'),
+    pid: z.number(),
+    regions: z.object({ system: z.number(), working: z.number(), recall: z.number(), fifo: z.number(), summary: z.number() }),
+    contextSize: z.number(),
+    pagedOutBlocks: z.number(),
+    pagedOutTokens: z.number(),
+  }),
+  z.object({ ...envelope, type: z.literal('memory.status'), available: z.boolean(), reason: z.string().nullable() }),
   /** Sent to one subscriber whose queue overflowed: how many events it missed. */
   z.object({ ...envelope, type: z.literal('bus.lagged'), dropped: z.number() }),
 ]);

@@ -40,6 +40,8 @@ export const KernelInfo = z.object({
   scheduler: z.object({ policy: z.string(), quantumTokens: z.number(), swap: z.enum(['ram', 'disk']) }),
   /** Where webhook interrupts are posted (`POST {url}/hooks/ROUTE` with the bearer token). */
   webhook: z.object({ url: z.string(), token: z.string() }).nullable(),
+  /** Long-term memory (LanceDB): available, or why not; agents run without it when it is not. */
+  memory: z.object({ available: z.boolean(), reason: z.string().nullable() }),
   /** Things that did not load and why: refused plugins, bad gallery manifests, damaged logs. */
   warnings: z.array(z.string()),
 });

@@ -90,6 +90,15 @@ export const ProcessInfo = z.object({
   /** The model sequence slot the process holds, if any. */
   slot: z.number().int().nonnegative().nullable(),
   counters: ProcessCounters,
+  /** Token use per region of the context window, and what is paged out to long-term memory. */
+  memory: z
+    .object({
+      regions: z.object({ system: z.number(), working: z.number(), recall: z.number(), fifo: z.number(), summary: z.number() }),
+      contextSize: z.number(),
+      pagedOutBlocks: z.number(),
+      pagedOutTokens: z.number(),
+    })
+    .nullable(),
   /** Where this process's KV state is while it does not hold a slot. */
   swap: z.object({ location: z.enum(['ram', 'disk']), bytes: z.number().int().nonnegative() }).nullable(),
   createdAt: z.number(),

@@ -6,6 +6,10 @@ import { ToolName } from './tool.contract.js';
 export const SyscallRequest = z.discriminatedUnion('call', [
   z.object({ call: z.literal('tool.call'), tool: ToolName, args: z.record(z.string(), z.unknown()) }).strict(),
   z.object({ call: z.literal('proc.exit'), answer: z.string() }).strict(),
+  /** Hybrid search of the agent's paged-out memory (or, with a grant, another agent's). */
+  z.object({ call: z.literal('memory.search'), query: z.string().min(1), k: z.number().int().positive().max(20), agent: z.string().optional() }).strict(),
+  /** Replaces the agent's pinned working-memory block. */
+  z.object({ call: z.literal('memory.pin'), text: z.string().max(4000) }).strict(),
 ]);
 export type SyscallRequest = z.infer<typeof SyscallRequest>;
 export type SyscallName = SyscallRequest['call'];

@@ -18,6 +18,8 @@ export const CapabilityRequirement = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('fs:write'), arg: z.string() }).strict(),
   z.object({ kind: z.literal('env'), arg: z.string() }).strict(),
   z.object({ kind: z.literal('clock') }).strict(),
+  /** Another agent's memory, named by an argument; the caller's own memory needs nothing. */
+  z.object({ kind: z.literal('memory'), arg: z.string() }).strict(),
 ]);
 export type CapabilityRequirement = z.infer<typeof CapabilityRequirement>;
 

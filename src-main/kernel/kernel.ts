@@ -25,6 +25,7 @@ import { loadLlamaBackend, type GpuChoice, type LlmBackend } from './llm/index.j
 import { InterruptController, WebhookListener } from './interrupts/index.js';
 import { AgentProcess, historyFromTranscript, loadGallery, preferSnapshotTokens, validateAgentArgs, type AgentHost, type AgentOptions } from './runtime/index.js';
 import { planHandoff, SnapshotStore, type HandoffMode } from './ipc/index.js';
+import { MemoryManager } from './memory/index.js';
 import { DEFAULT_FAIR_SHARE, fairSharePolicy, fcfsPolicy, KvSwapper, SlotScheduler, type SwapLocation } from './scheduler/index.js';
 import { ToolRegistry } from './tools/index.js';
 import { Sandbox } from './sandbox/index.js';
@@ -54,6 +55,8 @@ export interface KernelConfig {
   snapshotEverySteps?: number;
   /** After a restart, live processes resume on their own (default) or wait suspended. */
   recovery?: 'resume' | 'suspend';
+  /** Where long-term memory (LanceDB) lives; `<data dir>/memory` by default. */
+  memoryDir?: string;
 }
 
 export interface SchedulerConfig {
@@ -88,6 +91,7 @@ export class Kernel implements Disposable {
   private llm: LlmBackend | null = null;
   private scheduler: SlotScheduler | null = null;
   private snapshots: SnapshotStore | null = null;
+  private memory: MemoryManager | null = null;
   private modelError: string | null = null;
   private readonly startedAt = Date.now();
   readonly report: BootReport = { journalSkippedLines: [], galleryErrors: [], recovered: [], interruptErrors: [] };
@@ -230,6 +234,9 @@ export class Kernel implements Disposable {
       });
       this.scheduler = new SlotScheduler(llm.slots, policy, swapper, (body) => this.bus.emit(body));
       this.snapshots = new SnapshotStore(join(this.config.dataDir, 'snapshots'), swapper.identity, (body) => this.bus.emit(body));
+      this.memory = this.store.add(new MemoryManager(this.config.memoryDir ?? join(this.config.dataDir, 'memory'), llm, (body) => this.bus.emit(body)));
+      await this.memory.open();
+      if (!this.memory.status.available) this.warnings.push(`long-term memory: ${this.memory.status.reason}; agents run without it`);
       this.bus.emit({ type: 'model.loaded', model: llm.info });
     } catch (error) {
       const payload = toErrorPayload(error);
@@ -270,11 +277,27 @@ export class Kernel implements Disposable {
         agentName: manifest.name,
         policy: manifest.policy,
         signal,
+        syscall: (inner) => this.dispatcher.dispatch(pid, inner, signal),
         onBlocked: (reason) => {
           if (isTerminal(this.table.get(pid).state)) return;
           this.bus.emit({ type: 'proc.state', pid, state: reason ? 'blocked' : 'waiting', slot: null, ...(reason ? { reason } : {}) });
         },
       });
+    });
+    this.dispatcher.register('memory.search', async (pid, request) => {
+      const own = this.table.manifest(pid).id;
+      const agent = request.agent ?? own;
+      if (agent !== own && !this.sandbox.grants.list().some((g) => g.agentId === own && g.capability === `memory:${agent}`)) {
+        throw new KernelError('CAPABILITY_DENIED', `${own} may not read ${agent}'s memory: that needs a memory:${agent} grant`);
+      }
+      const memory = this.host().memory;
+      if (!memory.status.available) throw new KernelError('MEMORY_UNAVAILABLE', `long-term memory is unavailable: ${memory.status.reason}`);
+      const found = await memory.search([agent], request.query, request.k);
+      return { results: found.map((b) => ({ blockId: b.blockId, agent: b.agentId, role: b.role, text: b.text, score: b.score, pagedAt: b.pagedAt })) };
+    });
+    this.dispatcher.register('memory.pin', (pid, request) => {
+      this.requireProcess(pid).setWorkingMemory(request.text);
+      return Promise.resolve({ pinned: request.text.length });
     });
     this.dispatcher.register('proc.exit', (pid, request) => {
       this.requireProcess(pid).exit('exited', { code: 0, reason: 'finished', answer: request.answer });
@@ -319,6 +342,7 @@ export class Kernel implements Disposable {
       bus: this.bus,
       tools: this.tools,
       snapshots: this.snapshots!,
+      memory: this.memory!,
       snapshotEverySteps: this.config.snapshotEverySteps ?? 1,
     };
   }
@@ -388,6 +412,7 @@ export class Kernel implements Disposable {
       exitedAt: null,
       exit: null,
       swap: null,
+      memory: null,
     };
     this.bus.emit({ type: 'proc.spawned', process: info, manifest });
     this.sandbox.provider.warm(manifest.tools);
@@ -534,6 +559,7 @@ export class Kernel implements Disposable {
       },
       webhook: this.webhook.url ? { url: this.webhook.url, token: this.webhook.token } : null,
       warnings: [...this.warnings, ...this.report.interruptErrors],
+      memory: this.memory?.status ?? { available: false, reason: this.modelError ?? 'no model is loaded' },
     };
   }
 

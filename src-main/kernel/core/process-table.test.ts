@@ -36,6 +36,7 @@ function spawned(pid: number): KernelEventBody {
     exitedAt: null,
     exit: null,
     swap: null,
+    memory: null,
   };
   return { type: 'proc.spawned', process, manifest };
 }

@@ -70,6 +70,11 @@ export class ProcessTable {
         this.record(event.pid)?.transcript.push(entry);
         return;
       }
+      case 'memory.layout':
+        this.update(event.pid, (info) => {
+          info.memory = { regions: { ...event.regions }, contextSize: event.contextSize, pagedOutBlocks: event.pagedOutBlocks, pagedOutTokens: event.pagedOutTokens };
+        });
+        return;
       case 'sched.swap':
         this.update(event.pid, (info) => {
           if (!event.ok) return;

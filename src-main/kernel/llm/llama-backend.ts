@@ -8,6 +8,7 @@ import {
   type Llama,
   type LlamaContext,
   type LlamaContextSequence,
+  type LlamaEmbeddingContext,
   type LlamaGrammar,
   type LlamaModel,
 } from 'node-llama-cpp';
@@ -133,7 +134,7 @@ export async function loadLlamaBackend(options: LlmLoadOptions): Promise<LlmBack
     headDim,
     kvBytesPerToken: kvBytesPerToken(model, headDim, kvType),
   };
-  return new LlamaBackend(llama, model, context, info);
+  return new LlamaBackend(llama, model, context, info, threads, options.embeddingModelPath);
 }
 
 class LlamaBackend implements LlmBackend {
@@ -141,11 +142,16 @@ class LlamaBackend implements LlmBackend {
   readonly bosTokens: readonly Token[];
   private readonly chatWrapper: ChatWrapper | null;
 
+  private embedder: Promise<LlamaEmbeddingContext> | null = null;
+  private embeddingModel: LlamaModel | null = null;
+
   constructor(
     private readonly llama: Llama,
     private readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly info: ModelInfo,
+    private readonly threads: number,
+    private readonly embeddingModelPath?: string,
   ) {
     for (let index = 0; index < info.slots; index++) {
       const slot = new LlamaSlot(index, context.getSequence(), model);
@@ -173,12 +179,31 @@ class LlamaBackend implements LlmBackend {
     return this.model.detokenize(tokens as never[]);
   }
 
+  async embed(text: string): Promise<number[]> {
+    this.embedder ??= (async () => {
+      let source = this.model;
+      if (this.embeddingModelPath) {
+        const file = await inspectModelFile(this.embeddingModelPath);
+        this.embeddingModel = await this.llama.loadModel({ modelPath: file.path });
+        source = this.embeddingModel;
+      }
+      return source.createEmbeddingContext({ contextSize: Math.min(512, source.trainContextSize), threads: this.threads });
+    })();
+    const embedder = await this.embedder;
+    // An embedding context takes one batch: longer text is embedded by its head, which carries its gist.
+    const tokens = (this.embeddingModel ?? this.model).tokenize(text).slice(0, 500);
+    const { vector } = await embedder.getEmbeddingFor(tokens);
+    return [...vector];
+  }
+
   async compileGrammar(jsonSchema: object): Promise<OutputGrammar> {
     const grammar = await this.llama.createGrammarForJsonSchema(jsonSchema as never);
     return new LlamaGrammarHandle(jsonSchema, grammar);
   }
 
   async dispose(): Promise<void> {
+    if (this.embedder) await (await this.embedder.catch(() => null))?.dispose();
+    await this.embeddingModel?.dispose();
     for (const slot of this.slots) await slot.dispose();
     await this.context.dispose();
     await this.model.dispose();
@@ -288,6 +313,16 @@ class LlamaSlot implements LlmSlot {
 
   async loadState(path: string): Promise<void> {
     await this.sequence.loadStateFromFile(path, { acceptRisk: true });
+  }
+
+  holdsPrefix(tokens: readonly Token[]): boolean {
+    if (this.sequence.nextTokenIndex < tokens.length) return false;
+    return this.sequence.compareContextTokens(tokens as never[]).firstDifferentIndex >= tokens.length;
+  }
+
+  async erase(ranges: readonly { start: number; end: number }[]): Promise<void> {
+    if (ranges.length === 0) return;
+    await this.sequence.eraseContextTokenRanges(ranges.map((range) => ({ ...range })));
   }
 
   async dispose(): Promise<void> {

@@ -17,6 +17,8 @@ export interface LlmLoadOptions {
   /** Where to cache model hashes so a big file is hashed once. */
   cacheDir?: string;
   kvType?: KvType;
+  /** A dedicated embedding model (GGUF); without one, the loaded model embeds. */
+  embeddingModelPath?: string;
 }
 
 /** A compiled output constraint: the model can only emit text this grammar accepts. */
@@ -74,6 +76,13 @@ export interface LlmSlot extends Disposable {
   saveState(path: string): Promise<number>;
   /** Replaces the slot's KV state with one saved by `saveState` from the same model. */
   loadState(path: string): Promise<void>;
+  /** True when the slot's KV cache holds exactly these tokens first. */
+  holdsPrefix(tokens: readonly Token[]): boolean;
+  /**
+   * Erases token ranges ([start, end)) from the KV cache; later tokens shift down and keep their
+   * state, so nothing after a removed range is evaluated again.
+   */
+  erase(ranges: readonly { start: number; end: number }[]): Promise<void>;
 }
 
 export interface ChatMessage {
@@ -95,4 +104,6 @@ export interface LlmBackend extends Disposable {
   formatChat(messages: readonly ChatMessage[]): Token[] | null;
   /** The sequence slots of the shared context; the scheduler decides who uses which. */
   readonly slots: readonly LlmSlot[];
+  /** An embedding of the text, from the embedding model when one is configured, else the loaded model. */
+  embed(text: string): Promise<number[]>;
 }

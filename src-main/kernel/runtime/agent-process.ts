@@ -16,7 +16,9 @@ import type { GenerationCursor, LlmBackend, OutputGrammar, Token } from '../llm/
 import type { SnapshotMeta, SnapshotStore } from '../ipc/index.js';
 import type { SliceEnd, SlotScheduler } from '../scheduler/index.js';
 import type { ToolRegistry } from '../tools/index.js';
-import { PromptBuilder, type StepRecord } from './prompt-builder.js';
+import { PromptBuilder, type PromptLayout, type StepRecord } from './prompt-builder.js';
+import { ContextPager } from './context-pager.js';
+import type { MemoryManager } from '../memory/index.js';
 import type { RecoveredHistory } from './recovery.js';
 import { describeTools, isCompleteJson, parseAction, stepSchema, validateAgentArgs } from './step-protocol.js';
 
@@ -27,6 +29,7 @@ export interface AgentHost {
   readonly bus: EventBus;
   readonly tools: ToolRegistry;
   readonly snapshots: SnapshotStore;
+  readonly memory: MemoryManager;
   /** Take a snapshot after every N finished steps; 0 turns automatic snapshots off. */
   readonly snapshotEverySteps: number;
 }
@@ -112,8 +115,16 @@ export class AgentProcess {
     return taken !== null && taken !== undefined;
   }
 
-  private attachInputs(): void {
-    for (const text of this.pendingInputs.splice(0)) {
+  private pager: ContextPager | null = null;
+
+  /** `memory.pin`: the pinned working-memory block, shown from the next step on. */
+  setWorkingMemory(text: string): void {
+    if (this.pager) this.pager.state.working = text;
+  }
+
+  private async attachInputs(): Promise<void> {
+    for (const raw of this.pendingInputs.splice(0)) {
+      const text = this.pager ? await this.pager.absorb(raw, 'input') : raw;
       const last = this.steps.at(-1);
       if (last) last.inputs.push(text);
       else this.leadingInputs.push(text);
@@ -142,15 +153,19 @@ export class AgentProcess {
         this.manifest.model.toolFirst && tools.length > 0 ? await this.host.llm.compileGrammar(stepSchema(this.manifest, tools, true)) : grammar;
       const system = `${this.manifest.systemPrompt}\n\n${describeTools(tools)}`;
       const prompt = new PromptBuilder(this.host.llm, system, this.task, this.options.prefix ?? []);
+      const window = this.host.llm.info.contextSize - this.manifest.model.maxTokensPerStep;
+      this.pager = new ContextPager(this.host.memory, this.host.bus, prompt, this.pid, this.manifest.id, window, this.steps, this.leadingInputs);
+      let layout: PromptLayout | null = null;
       while (!this.terminal) {
-        if (!this.partial) this.attachInputs();
+        if (!this.partial) await this.attachInputs();
         if (this.steps.length - this.turnStart >= this.manifest.model.maxSteps) {
           this.exit('exited', { code: 2, reason: `step limit of ${this.manifest.model.maxSteps} reached without a final answer` });
           return;
         }
         await this.suspended?.wait;
         if (this.terminal) return;
-        const finished = await this.generateStep(prompt, this.steps.length === 0 ? toolGrammar : grammar);
+        if (!this.partial || !layout) layout = await this.pager.prepare([this.task, ...this.leadingInputs.slice(-1), ...(this.steps.at(-1)?.inputs.slice(-1) ?? [])].join('\n'));
+        const finished = await this.generateStep(layout, this.steps.length === 0 ? toolGrammar : grammar);
         if (finished) await this.act(finished.text, finished.tokens);
       }
     } catch (error) {
@@ -164,7 +179,7 @@ export class AgentProcess {
    * Runs the model for one step, or for as much of it as this slice allows; returns undefined when
    * the step was cut short (preempted or suspended) and will go on from its cursor next time.
    */
-  private async generateStep(prompt: PromptBuilder, grammar: OutputGrammar) {
+  private async generateStep(layout: PromptLayout, grammar: OutputGrammar) {
     const step = this.steps.length + 1;
     this.setState('ready', null);
     const priority = this.boosted ? { ...this.priority, class: 'realtime' as const } : this.priority;
@@ -175,8 +190,8 @@ export class AgentProcess {
     try {
       if (this.terminal || this.suspended) return undefined;
       this.setState('running', lease.slot.index);
-      const budget = this.host.llm.info.contextSize - this.manifest.model.maxTokensPerStep;
-      const promptTokens = prompt.build(this.steps, budget - (this.partial?.tokens.length ?? 0), this.leadingInputs);
+      await this.pager!.enter(lease.slot, layout);
+      const promptTokens = layout.tokens;
       this.counters.contextTokens = promptTokens.length + (this.partial?.tokens.length ?? 0);
       const result = await lease.slot.generate(promptTokens, {
         grammar,
@@ -224,12 +239,12 @@ export class AgentProcess {
     } catch (error) {
       const payload = toErrorPayload(error);
       this.host.bus.emit({ type: 'proc.step-rejected', pid: this.pid, step, error: payload });
-      this.record(step, text, tokens, `error: ${payload.message}`);
+      await this.record(step, text, tokens, `error: ${payload.message}`);
       return;
     }
     this.host.bus.emit({ type: 'proc.step', pid: this.pid, step, action });
     if (action.type === 'final') {
-      this.record(step, text, tokens, 'done');
+      await this.record(step, text, tokens, 'done');
       if (this.options.session && this.manifest.kind === 'interactive') await this.waitForInput();
       else await this.syscall({ call: 'proc.exit', answer: action.answer });
       return;
@@ -248,11 +263,12 @@ export class AgentProcess {
       ...(response.ok ? { value: response.value } : { error: response.error }),
       durationMs: performance.now() - started,
     });
-    this.record(step, text, tokens, response.ok ? JSON.stringify(response.value) : `error: ${response.error.message}`);
+    await this.record(step, text, tokens, response.ok ? JSON.stringify(response.value) : `error: ${response.error.message}`);
   }
 
-  private record(step: number, actionText: string, actionTokens: number[], resultText: string): void {
-    this.steps.push({ step, actionText, actionTokens, resultText, inputs: [] });
+  private async record(step: number, actionText: string, actionTokens: number[], resultText: string): Promise<void> {
+    const kept = this.pager ? await this.pager.absorb(resultText, 'result') : resultText;
+    this.steps.push({ step, actionText, actionTokens, resultText: kept, inputs: [] });
     this.counters.steps = this.steps.length;
     this.emitCounters(true);
   }

@@ -13,65 +13,129 @@ export interface StepRecord {
   inputs: string[];
 }
 
+/** Everything that goes into the window, by region. */
+export interface ContextState {
+  steps: readonly StepRecord[];
+  /** Steps before this index are paged out of the window. */
+  firstResident: number;
+  leadingInputs: readonly string[];
+  /** The pinned working-memory block the agent edits by syscall. */
+  working: string;
+  /** One line standing for what was paged out. */
+  summary: string;
+  /** Blocks paged back in for this step. */
+  recall: readonly { label: string; text: string }[];
+}
+
+export interface Span {
+  start: number;
+  end: number;
+}
+
+export interface Regions {
+  system: number;
+  working: number;
+  recall: number;
+  fifo: number;
+  summary: number;
+}
+
+export interface PromptLayout {
+  tokens: Token[];
+  /** Token spans of resident steps, by step number (plain format only). */
+  stepSpans: Map<number, Span>;
+  /** The per-step part (working memory, summary, recall) before the open step; null with a chat template. */
+  tail: Span | null;
+  regions: Regions;
+}
+
 /**
- * Builds an agent's prompt. With a chat template the history is rendered as turns; without one
- * (tiny base models) it is a plain completion transcript built from separately tokenized
- * segments, so appending a step never changes the tokens before it and the KV prefix is reused.
+ * Builds an agent's window: system prompt and task first, then the FIFO of resident steps, then a
+ * small tail (working memory, the summary of what was paged out, recalled blocks), then the open
+ * step. The stable parts come first, so paging a step out or changing the tail erases only those
+ * token ranges from the KV cache and nothing after them is evaluated again. Without a chat
+ * template the prompt is built from separately tokenized segments, so appending never changes
+ * earlier tokens. A kv handoff's tokens, when given, come before everything.
  */
 export class PromptBuilder {
   constructor(
     private readonly llm: LlmBackend,
     private readonly system: string,
     private readonly task: string,
-    /** Another agent's context, handed over as tokens whose KV state is loaded ahead (a kv handoff). */
     private readonly prefix: readonly Token[] = [],
   ) {}
 
-  /**
-   * The prompt for the next step, within `budget` tokens. Until the pager takes over, the oldest
-   * steps are left out (and the model told how many) when the whole history does not fit.
-   */
-  build(steps: readonly StepRecord[], budget: number, leadingInputs: readonly string[] = []): Token[] {
-    for (let omitted = 0; omitted <= steps.length; omitted++) {
-      const tokens = this.render(steps.slice(omitted), omitted, leadingInputs);
-      if (tokens.length <= budget) return tokens;
+  build(state: ContextState, budget: number): PromptLayout {
+    const layout = this.render(state, state.leadingInputs);
+    if (layout.tokens.length <= budget) return layout;
+    // Last resort (the pager keeps the window below its high-water mark): drop the oldest messages before the first step.
+    for (let dropped = 1; dropped <= state.leadingInputs.length; dropped++) {
+      const shorter = this.render(state, [`(${dropped} earlier messages omitted)`, ...state.leadingInputs.slice(dropped)]);
+      if (shorter.tokens.length <= budget) return shorter;
     }
-    // Then the oldest of the messages that came before the first step.
-    for (let dropped = 1; dropped <= leadingInputs.length; dropped++) {
-      const kept = [`(${dropped} earlier messages omitted)`, ...leadingInputs.slice(dropped)];
-      const tokens = this.render([], steps.length, kept);
-      if (tokens.length <= budget) return tokens;
-    }
-    throw new KernelError('INVALID_STATE', `the system prompt and task alone exceed the ${budget}-token budget of a step`);
+    throw new KernelError('INVALID_STATE', `the system prompt, task and working memory alone exceed the ${budget}-token window`);
   }
 
-  private render(steps: readonly StepRecord[], omitted: number, leadingInputs: readonly string[]): Token[] {
-    const note = omitted > 0 ? `(${omitted} earlier steps omitted)\n` : '';
-    // A handed-over context continues as plain text after the sender's tokens.
-    const chat = this.prefix.length === 0 ? this.llm.formatChat(this.messages(steps, note, leadingInputs)) : null;
-    if (chat) return chat;
+  tokenCount(text: string): number {
+    return this.llm.tokenize(text).length;
+  }
+
+  private tailText(state: ContextState): { working: string; summary: string; recall: string } {
+    return {
+      working: state.working ? `Working memory: ${state.working}\n` : '',
+      summary: state.summary ? `Earlier (paged out): ${state.summary}\n` : '',
+      recall: state.recall.length > 0 ? `Recalled from memory:\n${state.recall.map((block) => `- [${block.label}] ${block.text}`).join('\n')}\n` : '',
+    };
+  }
+
+  private render(state: ContextState, leadingInputs: readonly string[]): PromptLayout {
+    const resident = state.steps.slice(state.firstResident);
+    const tail = this.tailText(state);
+    const chat = this.prefix.length === 0 ? this.llm.formatChat(this.messages(resident, tail, leadingInputs)) : null;
+    if (chat) {
+      const count = (text: string): number => (text ? this.tokenCount(text) : 0);
+      const regions = { system: count(`${this.system}\n${this.task}`), working: count(tail.working), summary: count(tail.summary), recall: count(tail.recall), fifo: 0 };
+      regions.fifo = Math.max(0, chat.length - regions.system - regions.working - regions.summary - regions.recall);
+      return { tokens: chat, stepSpans: new Map(), tail: null, regions };
+    }
     const leading = leadingInputs.map((text) => `User: ${text}\n`).join('');
     const head = this.prefix.length > 0 ? [...this.prefix, ...this.llm.tokenize('\n\n')] : [...this.llm.bosTokens];
-    const tokens: Token[] = [...head, ...this.llm.tokenize(`${this.system}\n\nTask: ${this.task}\n${leading}${note}`)];
-    for (const record of steps) {
+    const tokens: Token[] = [...head, ...this.llm.tokenize(`${this.system}\n\nTask: ${this.task}\n${leading}`)];
+    const system = tokens.length;
+    const stepSpans = new Map<number, Span>();
+    for (const record of resident) {
+      const start = tokens.length;
       tokens.push(...this.llm.tokenize(`Step ${record.step}:`), ...record.actionTokens);
       tokens.push(...this.llm.tokenize(`\nResult ${record.step}: ${record.resultText}\n`));
       for (const input of record.inputs) tokens.push(...this.llm.tokenize(`User: ${input}\n`));
+      stepSpans.set(record.step, { start, end: tokens.length });
     }
-    const next = (steps.at(-1)?.step ?? omitted) + 1;
+    const fifo = tokens.length - system;
+    const tailStart = tokens.length;
+    const part = (text: string): number => {
+      if (!text) return 0;
+      const piece = this.llm.tokenize(text);
+      tokens.push(...piece);
+      return piece.length;
+    };
+    const regions = { system, fifo, working: part(tail.working), summary: part(tail.summary), recall: part(tail.recall) };
+    const tailSpan = { start: tailStart, end: tokens.length };
+    const next = (state.steps.at(-1)?.step ?? 0) + 1;
     tokens.push(...this.llm.tokenize(`Step ${next}:`));
-    return tokens;
+    return { tokens, stepSpans, tail: tailSpan, regions };
   }
 
-  private messages(steps: readonly StepRecord[], note: string, leadingInputs: readonly string[]): ChatMessage[] {
+  private messages(steps: readonly StepRecord[], tail: { working: string; summary: string; recall: string }, leadingInputs: readonly string[]): ChatMessage[] {
     const messages: ChatMessage[] = [
       { role: 'system', text: this.system },
-      { role: 'user', text: [this.task, ...leadingInputs, note].join('\n').trim() },
+      { role: 'user', text: [this.task, ...leadingInputs].join('\n').trim() },
     ];
     for (const record of steps) {
       messages.push({ role: 'assistant', text: record.actionText });
       messages.push({ role: 'user', text: [`Result of step ${record.step}: ${record.resultText}`, ...record.inputs].join('\n') });
     }
+    const extra = `${tail.working}${tail.summary}${tail.recall}`.trim();
+    if (extra) messages.push({ role: 'user', text: extra });
     return messages;
   }
 }

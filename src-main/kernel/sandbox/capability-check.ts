@@ -58,7 +58,7 @@ export async function fsCapability(mode: 'read' | 'write', path: string): Promis
 }
 
 /** What a call needs, from the tool's requirements and the call's arguments. */
-export async function neededCapabilities(requires: readonly CapabilityRequirement[], args: Record<string, unknown>): Promise<NeededCapability[]> {
+export async function neededCapabilities(requires: readonly CapabilityRequirement[], args: Record<string, unknown>, agentId: string): Promise<NeededCapability[]> {
   const needed: NeededCapability[] = [];
   for (const requirement of requires) {
     if (requirement.kind === 'clock') {
@@ -66,6 +66,13 @@ export async function neededCapabilities(requires: readonly CapabilityRequiremen
       continue;
     }
     const value = args[requirement.arg];
+    if (requirement.kind === 'memory') {
+      // An agent's own memory is its own; another agent's needs that agent's grant.
+      if (value === undefined || value === agentId) continue;
+      if (typeof value !== 'string') throw new KernelError('INVALID_TOOL_ARGS', `argument ${requirement.arg} must be an agent id`);
+      needed.push({ capability: `memory:${value}`, parsed: { kind: 'memory', agent: value }, summary: `read the long-term memory of agent ${value}`, risk: 'medium' });
+      continue;
+    }
     if (typeof value !== 'string') throw new KernelError('INVALID_TOOL_ARGS', `argument ${requirement.arg} must be a string`);
     if (requirement.kind === 'net') needed.push(netCapabilityForUrl(value));
     else if (requirement.kind === 'env') needed.push({ capability: `env:${value}`, parsed: { kind: 'env', key: value }, summary: `read the environment variable ${value}`, risk: 'high' });
@@ -94,6 +101,8 @@ export function covers(grant: ParsedCapability, need: ParsedCapability): boolean
       return grant.kind === 'env' && grant.key === need.key;
     case 'mcp':
       return grant.kind === 'mcp' && grant.server === need.server && grant.tool === need.tool;
+    case 'memory':
+      return grant.kind === 'memory' && grant.agent === need.agent;
   }
 }
 

@@ -1,6 +1,6 @@
 import { lstat, readFile, readdir, stat, appendFile, writeFile } from 'node:fs/promises';
 import type { CallContext } from '@extism/extism';
-import type { ParsedCapability } from '../../../src-shared/index.js';
+import type { ParsedCapability, SyscallRequest, SyscallResponse } from '../../../src-shared/index.js';
 import type { AuditEntry } from '../core/audit-log.js';
 import { covers, fsCapability, netCapabilityForUrl, type NeededCapability } from './capability-check.js';
 
@@ -13,6 +13,8 @@ export interface CallScope {
   deadline: number;
   maxBytes: number;
   audit: (entry: Pick<AuditEntry, 'capability' | 'outcome' | 'reason' | 'name'>) => void;
+  /** Kernel services behind syscalls (memory); absent outside an agent's call. */
+  syscall?: (request: SyscallRequest) => Promise<SyscallResponse>;
 }
 
 type Reply = { ok: true; value: unknown } | { ok: false; error: string };
@@ -137,6 +139,21 @@ function clock(scope: CallScope): Reply {
   return { ok: true, value: { iso: now.toISOString(), epochMs: now.getTime(), timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone } };
 }
 
+/** Memory tools go through the dispatcher as `memory.*` syscalls: validated, audited, and private per agent. */
+async function memory(scope: CallScope, request: { op?: string; query?: string; k?: number; agent?: string; text?: string }): Promise<Reply> {
+  if (!scope.syscall) return { ok: false, error: 'no kernel services in this call' };
+  const agent = request.agent && request.agent !== scope.agentId ? request.agent : undefined;
+  if (agent && !scope.granted.some((need) => need.parsed.kind === 'memory' && need.parsed.agent === agent)) {
+    scope.audit({ name: 'memory search', capability: `memory:${agent}`, outcome: 'denied', reason: `${scope.tool} was not granted memory:${agent}` });
+    return { ok: false, error: `denied: ${scope.tool} was not granted memory:${agent}` };
+  }
+  const response =
+    request.op === 'pin'
+      ? await scope.syscall({ call: 'memory.pin', text: String(request.text ?? '') })
+      : await scope.syscall({ call: 'memory.search', query: String(request.query ?? ''), k: Math.min(20, Math.max(1, Number(request.k ?? 5))), ...(agent ? { agent } : {}) });
+  return response.ok ? { ok: true, value: response.value } : { ok: false, error: response.error.message };
+}
+
 function parse(context: CallContext, offset: bigint): Record<string, unknown> {
   try {
     return JSON.parse(context.read(offset)?.text() ?? '{}') as Record<string, unknown>;
@@ -158,6 +175,9 @@ export function hostFunctions(): Record<string, Record<string, (context: CallCon
       },
       async kernel_clock(context) {
         return reply(context, clock(context.hostContext<CallScope>()));
+      },
+      async kernel_memory(context, offset) {
+        return reply(context, await memory(context.hostContext<CallScope>(), parse(context, offset)));
       },
     },
   };

@@ -54,7 +54,7 @@ export class WasmToolProvider implements ToolProvider {
   }
 
   private async authorize(tool: ToolManifest, args: Record<string, unknown>, context: ToolCallContext): Promise<NeededCapability[]> {
-    const needs = await neededCapabilities(tool.requires, args);
+    const needs = await neededCapabilities(tool.requires, args, context.agentId);
     const digest = digestArgs(args);
     for (const need of needs) {
       const record = (outcome: 'allowed' | 'denied', reason: string): void => {
@@ -133,6 +133,7 @@ export class WasmToolProvider implements ToolProvider {
         granted,
         deadline: Date.now() + pool.manifest.limits.timeMs,
         maxBytes: pool.manifest.limits.outputBytes,
+        ...(context.syscall ? { syscall: context.syscall } : {}),
         audit: (entry) =>
           this.services.audit.append({ pid: context.pid, agentId: context.agentId, kind: 'capability', argsDigest: digest, resultBytes: null, durationMs: null, ...entry }),
       });

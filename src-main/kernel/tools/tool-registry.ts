@@ -1,5 +1,5 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import type { SandboxPolicy, ToolManifest, ToolManifestInput } from '../../../src-shared/index.js';
+import type { SandboxPolicy, SyscallRequest, SyscallResponse, ToolManifest, ToolManifestInput } from '../../../src-shared/index.js';
 import { ToolManifest as ToolManifestSchema, describeIssues } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
 
@@ -9,6 +9,8 @@ export interface ToolCallContext {
   agentName: string;
   policy: SandboxPolicy;
   signal: AbortSignal;
+  /** A kernel service the tool reaches through the dispatcher (memory search), audited like any syscall. */
+  syscall?: (request: SyscallRequest) => Promise<SyscallResponse>;
   /** The call waits on the user (a grant request), or no longer does (null). */
   onBlocked?: (reason: string | null) => void;
 }
