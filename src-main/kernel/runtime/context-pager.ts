@@ -93,7 +93,7 @@ export class ContextPager {
     this.pagedOutTokens += blocks.reduce((sum, block) => sum + block.tokens, 0);
     const first = this.state.steps[0]!.step;
     const last = evicted.at(-1)!;
-    this.state.summary = `steps ${first}-${last.step} ${error ? 'left the window (not saved: long-term memory unavailable; the journal keeps them)' : 'are in long-term memory (memory_search finds them)'}; the last was: ${summarize(this.stepText(last), 120)}`;
+    this.state.summary = `steps ${first}-${last.step} ${error ? 'left the window (memory unavailable)' : 'paged out (memory_search)'}; last: ${summarize(this.stepText(last), 60)}`;
     this.pendingPageOut = { blocks, error, durationMs: performance.now() - started };
   }
 
