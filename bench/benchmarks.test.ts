@@ -46,3 +46,16 @@ describe('kv benchmark', () => {
     expect(result.ratios.density_q4_0_vs_f16).toBeGreaterThan(result.ratios.density_q8_0_vs_f16 as number);
   });
 });
+
+describe('memory benchmark', () => {
+  it('reports recall@k and in-context share for the kernel and the truncation baseline, and paging against re-prefill time', async () => {
+    const { run } = await import('./memory.bench.js');
+    const result = await run(options({ facts: '3', factor: '10' }));
+    expect(result.params.window_multiple).toBeGreaterThanOrEqual(10);
+    for (const side of [result.kernel, result.baseline]) {
+      expect(side.recall_at_k).toBeGreaterThanOrEqual(0);
+      expect(side.in_context_share).toBeLessThanOrEqual(1);
+    }
+    expect(result.ratios.page_out_vs_reprefill_time).toBeGreaterThan(0);
+  });
+});

@@ -78,7 +78,7 @@ describe('virtual context memory', () => {
       agentName: agentId,
       policy: 'strict' as const,
       signal: new AbortController().signal,
-      syscall: (request: never) => kernel.dispatcher.dispatch(pid, request, new AbortController().signal),
+      syscall: (request: Parameters<typeof kernel.dispatcher.dispatch>[1]) => kernel.dispatcher.dispatch(pid, request, new AbortController().signal),
     });
     const found = (await kernel.tools.invoke('memory_search', { query: 'Step 1 Result 1', k: 5 }, context('long-runner'))) as { results: { blockId: string }[] };
     expect(found.results.map((r) => r.blockId)).toContain(block.blockId);

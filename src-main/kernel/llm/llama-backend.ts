@@ -179,6 +179,10 @@ class LlamaBackend implements LlmBackend {
     return this.model.detokenize(tokens as never[]);
   }
 
+  get hasEmbeddingModel(): boolean {
+    return this.embeddingModelPath !== undefined;
+  }
+
   async embed(text: string): Promise<number[]> {
     this.embedder ??= (async () => {
       let source = this.model;

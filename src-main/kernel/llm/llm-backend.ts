@@ -106,4 +106,5 @@ export interface LlmBackend extends Disposable {
   readonly slots: readonly LlmSlot[];
   /** An embedding of the text, from the embedding model when one is configured, else the loaded model. */
   embed(text: string): Promise<number[]>;
+  readonly hasEmbeddingModel: boolean;
 }

@@ -13,6 +13,17 @@ export interface PageOutBlock {
 
 export interface MemoryEmbedder {
   embed(text: string): Promise<number[]>;
+  /** True when a dedicated embedding model makes the vectors (a generative model's are weaker for retrieval). */
+  readonly hasEmbeddingModel: boolean;
+}
+
+/**
+ * How much the vector ranking counts against the full-text one. A generative model's hidden
+ * states are a poor retrieval embedding, so without a dedicated embedding model the full-text
+ * ranking leads (measured in `npm run bench -- memory`).
+ */
+export function vectorWeight(embedder: MemoryEmbedder): number {
+  return embedder.hasEmbeddingModel ? 1 : 0.3;
 }
 
 /** The first sentence, cut short: what the running summary and the UI show of a block. */
@@ -70,7 +81,7 @@ export class MemoryManager implements Disposable {
 
   async search(agentIds: readonly string[], query: string, k: number): Promise<RecalledBlock[]> {
     if (!this.store) return [];
-    return this.store.search(agentIds, query, await this.embedder.embed(query), k);
+    return this.store.search(agentIds, query, await this.embedder.embed(query), k, vectorWeight(this.embedder));
   }
 
   async count(agentId: string): Promise<number> {

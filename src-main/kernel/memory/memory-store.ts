@@ -24,8 +24,12 @@ export interface RecalledBlock extends MemoryBlock {
 }
 
 const TABLE = 'blocks';
-/** Reciprocal rank fusion's constant (Cormack et al.): damps the weight of the first few ranks. */
-const RRF_K = 60;
+/**
+ * Reciprocal rank fusion's constant. Cormack et al. use 60, which flattens the first ranks; with
+ * small local embedding models the vector ranking is noisy, and a smaller constant lets a clear
+ * first place in either ranking (a rare word the full-text index pins down) carry the result.
+ */
+const RRF_K = 10;
 
 function quote(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
@@ -109,8 +113,8 @@ export class MemoryStore {
     return rows.map(toBlock).sort((a, b) => a.pagedAt - b.pagedAt);
   }
 
-  /** Hybrid search over the given agents' blocks: vector and full text, fused by reciprocal rank. */
-  async search(agentIds: readonly string[], query: string, vector: number[], k: number): Promise<RecalledBlock[]> {
+  /** Hybrid search over the given agents' blocks: vector and full text, fused by (weighted) reciprocal rank. */
+  async search(agentIds: readonly string[], query: string, vector: number[], k: number, vectorWeight = 1): Promise<RecalledBlock[]> {
     if (agentIds.length === 0) return [];
     const filter = `agent_id IN (${agentIds.map(quote).join(', ')})`;
     const depth = Math.max(k * 4, 20);
@@ -124,18 +128,21 @@ export class MemoryStore {
         .toArray()
         .catch(() => []),
     ]);
+    // LanceDB does not promise the order when indexed and not-yet-indexed rows are both searched.
+    byVector.sort((a, b) => Number(a._distance) - Number(b._distance));
+    byText.sort((a, b) => Number(b._score) - Number(a._score));
     const fused = new Map<string, RecalledBlock>();
-    const fold = (rows: Record<string, unknown>[], key: 'vectorRank' | 'textRank'): void => {
+    const fold = (rows: Record<string, unknown>[], key: 'vectorRank' | 'textRank', weight: number): void => {
       rows.forEach((row, index) => {
         const id = `${String(row.agent_id)}/${String(row.block_id)}`;
         const entry = fused.get(id) ?? { ...toBlock(row), score: 0, vectorRank: null, textRank: null };
-        entry.score += 1 / (RRF_K + index + 1);
+        entry.score += weight / (RRF_K + index + 1);
         entry[key] = index + 1;
         fused.set(id, entry);
       });
     };
-    fold(byVector, 'vectorRank');
-    fold(byText, 'textRank');
+    fold(byVector, 'vectorRank', vectorWeight);
+    fold(byText, 'textRank', 1);
     return [...fused.values()].sort((a, b) => b.score - a.score).slice(0, k);
   }
 

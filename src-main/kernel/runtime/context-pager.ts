@@ -14,7 +14,7 @@ export interface PagingPolicy {
   hugeShare: number;
 }
 
-export const DEFAULT_PAGING: PagingPolicy = { highWater: 0.75, lowWater: 0.5, recallShare: 0.15, hugeShare: 0.25 };
+export const DEFAULT_PAGING: PagingPolicy = { highWater: 0.75, lowWater: 0.5, recallShare: 0.25, hugeShare: 0.25 };
 
 /**
  * The virtual context of one agent: keeps its window under the high-water mark by paging the
