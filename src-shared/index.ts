@@ -11,3 +11,4 @@ export * from './kernel-api.contract.js';
 export * from './kernel-client.js';
 export * from './interrupt.contract.js';
 export * from './sandbox.contract.js';
+export * from './model-manager.contract.js';

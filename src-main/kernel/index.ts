@@ -4,7 +4,7 @@ export { KernelError, toErrorPayload } from './core/kernel-error.js';
 export { readJournal } from './core/journal.js';
 export { ProcessTable } from './core/process-table.js';
 export type { EventStream } from './core/event-bus.js';
-export { defaultThreadCount, type GpuChoice } from './llm/index.js';
+export { defaultThreadCount, inspectModelFile, type GpuChoice } from './llm/index.js';
 export { loadLlamaBackend, type LlmBackend } from './llm/index.js';
 export { MemoryManager } from './memory/index.js';
 export { ContextPager, PromptBuilder, type StepRecord } from './runtime/index.js';

@@ -1,0 +1,2 @@
+export { ModelManager } from './model-manager.js';
+export { downloadModel, type DownloadOptions } from './model-downloader.js';

@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
+import { readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import type { DownloadProgress } from '../../src-shared/index.js';
+import { KernelError } from '../kernel/index.js';
+
+export interface DownloadOptions {
+  id: string;
+  url: string;
+  /** Where the verified file ends up; `<target>.partial` holds the bytes so far, across restarts. */
+  target: string;
+  expectedBytes?: number;
+  sha256: string | null;
+  retries?: number;
+  backoffMs?: number;
+  onProgress?: (progress: DownloadProgress) => void;
+  signal?: AbortSignal;
+}
+
+interface PartialMeta {
+  url: string;
+  expectedBytes: number | null;
+  sha256: string | null;
+}
+
+const RETRYABLE = (status: number): boolean => status === 408 || status === 429 || status >= 500;
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/**
+ * Downloads a model so that it survives what users run into: an interrupted transfer resumes
+ * from the partial file with an HTTP Range request (also after an app restart), failures are
+ * retried with backoff, and the file is checked (size, sha256) before an atomic rename puts it
+ * in place. A file that fails its check is removed, never used.
+ */
+export async function downloadModel(options: DownloadOptions): Promise<{ path: string; bytes: number; sha256: string; resumedFrom: number }> {
+  const partial = `${options.target}.partial`;
+  const metaPath = `${partial}.json`;
+  const retries = options.retries ?? 5;
+  const meta: PartialMeta = { url: options.url, expectedBytes: options.expectedBytes ?? null, sha256: options.sha256 };
+  // A partial from another URL or checksum is not ours to continue.
+  if (existsSync(partial)) {
+    const saved = existsSync(metaPath) ? (JSON.parse(await readFile(metaPath, 'utf8')) as PartialMeta) : null;
+    if (!saved || saved.url !== meta.url || saved.sha256 !== meta.sha256) await rm(partial, { force: true });
+  }
+  await writeFile(metaPath, JSON.stringify(meta));
+  const resumedFrom = existsSync(partial) ? statSync(partial).size : 0;
+  let total = options.expectedBytes ?? 0;
+  const report = (state: DownloadProgress['state'], received: number, speed: number, attempt: number, error?: string): void => {
+    options.onProgress?.({
+      id: options.id,
+      file: options.target,
+      receivedBytes: received,
+      totalBytes: total,
+      bytesPerSecond: speed,
+      secondsLeft: speed > 0 && total > 0 ? Math.max(0, (total - received) / speed) : null,
+      state,
+      attempt,
+      ...(error ? { error } : {}),
+    });
+  };
+
+  let lastError = 'no attempt made';
+  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+    if (options.signal?.aborted) throw new KernelError('INVALID_STATE', `download of ${options.id} was cancelled; ${partial} is kept to resume`);
+    const start = existsSync(partial) ? statSync(partial).size : 0;
+    if (total > 0 && start === total) break;
+    try {
+      const response = await fetch(options.url, { headers: start > 0 ? { range: `bytes=${start}-` } : {}, ...(options.signal ? { signal: options.signal } : {}) });
+      if (response.status === 416 && start > 0) {
+        // The partial is as long as the file, or longer than it now is: check it, or start over.
+        if (total > 0 && start > total) await truncate(partial, 0);
+        break;
+      }
+      if (!response.ok) {
+        lastError = `HTTP ${response.status} from ${new URL(options.url).host}`;
+        if (!RETRYABLE(response.status)) throw new KernelError('MODEL_NOT_FOUND', `cannot download ${options.id}: ${lastError}`);
+        throw new Error(lastError);
+      }
+      const appending = response.status === 206 && start > 0;
+      if (!appending && start > 0) await truncate(partial, 0);
+      const length = Number(response.headers.get('content-length') ?? 0);
+      if (length > 0) total = (appending ? start : 0) + length;
+      let received = appending ? start : 0;
+      const out = createWriteStream(partial, { flags: appending ? 'a' : 'w' });
+      const began = performance.now();
+      let lastReport = 0;
+      try {
+        for await (const chunk of response.body ?? []) {
+          const bytes = chunk as Uint8Array;
+          received += bytes.length;
+          if (!out.write(bytes)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+          const now = performance.now();
+          if (now - lastReport > 250) {
+            lastReport = now;
+            report('downloading', received, ((received - (appending ? start : 0)) * 1000) / Math.max(1, now - began), attempt);
+          }
+        }
+      } finally {
+        await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      }
+      if (total > 0 && received < total) throw new Error(`the connection ended after ${received} of ${total} bytes`);
+      break;
+    } catch (error) {
+      if (error instanceof KernelError) throw error;
+      lastError = (error as Error).message;
+      if (attempt > retries) throw new KernelError('MODEL_NOT_FOUND', `download of ${options.id} failed after ${attempt} attempts: ${lastError}; ${partial} is kept to resume`);
+      const got = existsSync(partial) ? statSync(partial).size : 0;
+      report('retrying', got, 0, attempt, lastError);
+      await new Promise((resolve) => setTimeout(resolve, (options.backoffMs ?? 500) * 2 ** (attempt - 1)));
+    }
+  }
+
+  const size = statSync(partial).size;
+  report('verifying', size, 0, 0);
+  const fail = async (reason: string): Promise<never> => {
+    await rm(partial, { force: true });
+    await rm(metaPath, { force: true });
+    report('failed', size, 0, 0, reason);
+    throw new KernelError('MODEL_INVALID', `downloaded ${options.id} is not the expected file (${reason}); it was removed`);
+  };
+  if (options.expectedBytes !== undefined && size !== options.expectedBytes) await fail(`${size} bytes instead of ${options.expectedBytes}`);
+  const digest = await sha256Of(partial);
+  if (options.sha256 && digest !== options.sha256) await fail(`sha256 ${digest.slice(0, 12)}… instead of ${options.sha256.slice(0, 12)}…`);
+  await rename(partial, options.target);
+  await rm(metaPath, { force: true });
+  report('done', size, 0, 0);
+  return { path: options.target, bytes: size, sha256: digest, resumedFrom };
+}

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+export const CatalogModel = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(['chat', 'embedding']),
+  file: z.string().regex(/^[\w.-]+\.gguf$/),
+  url: z.string().url(),
+  sizeBytes: z.number().int().positive(),
+  /** Checked before the file is put in place; null where the catalogue has none yet (the size is still checked). */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  quantization: z.string(),
+  license: z.string(),
+  vramGiB: z.number().nonnegative(),
+  notes: z.string(),
+});
+export type CatalogModel = z.infer<typeof CatalogModel>;
+
+export const ModelCatalog = z.object({ default: z.string(), models: z.array(CatalogModel) });
+export type ModelCatalog = z.infer<typeof ModelCatalog>;
+
+export const InstalledModel = z.object({ file: z.string(), path: z.string(), sizeBytes: z.number(), catalogId: z.string().nullable() });
+export type InstalledModel = z.infer<typeof InstalledModel>;
+
+export const DownloadProgress = z.object({
+  id: z.string(),
+  file: z.string(),
+  receivedBytes: z.number(),
+  totalBytes: z.number(),
+  bytesPerSecond: z.number(),
+  /** Estimated seconds left; null until the speed is known. */
+  secondsLeft: z.number().nullable(),
+  state: z.enum(['downloading', 'retrying', 'verifying', 'done', 'failed']),
+  attempt: z.number().int(),
+  error: z.string().optional(),
+});
+export type DownloadProgress = z.infer<typeof DownloadProgress>;
