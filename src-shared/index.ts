@@ -12,3 +12,5 @@ export * from './kernel-client.js';
 export * from './interrupt.contract.js';
 export * from './sandbox.contract.js';
 export * from './model-manager.contract.js';
+export * from './bridge.contract.js';
+export * from './mcp.contract.js';

@@ -1,0 +1,115 @@
+/**
+ * The desktop app's main process: a thin shell around the kernel. It boots the kernel (fetching
+ * the default model on first run, with progress), opens the task manager, bridges the typed kernel
+ * API over IPC (validated here), and owns the lifecycle: one instance, and a quit that lets every
+ * agent stop at a step boundary so the next start resumes it.
+ */
+import { app, type BrowserWindow, dialog, ipcMain, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
+import { join } from 'node:path';
+import type { KernelEvent } from '../../src-shared/index.js';
+import { BRIDGE_CHANNELS } from '../../src-shared/index.js';
+import { Kernel, type KernelConfig } from '../kernel/index.js';
+import { ModelManager } from '../models/index.js';
+import { packageRoot, resolveKernelConfig } from '../settings.js';
+import { createMainWindow, hardenSessions, installMenu, notifyGrantRequest } from './app-window.js';
+import { handleBridgeRequest, isTrustedSender } from './ipc-guard.js';
+
+const appRoot = packageRoot();
+let kernel: Kernel | null = null;
+let window: BrowserWindow | null = null;
+
+/** The model to load: configured, installed, or the catalogue default, downloaded with a progress bar. */
+async function chooseModel(config: KernelConfig): Promise<string | null> {
+  if (config.modelPath) return config.modelPath;
+  const models = new ModelManager(config.dataDir, join(appRoot, 'assets', 'models.json'));
+  const installed = (await models.installed()).find((model) => model.catalogId === null || models.catalog.models.find((m) => m.id === model.catalogId)?.role === 'chat');
+  if (installed) return installed.path;
+  try {
+    return await models.download(models.catalog.default, (progress) => {
+      window?.setProgressBar(progress.totalBytes > 0 ? progress.receivedBytes / progress.totalBytes : 2);
+      const speed = `${(progress.bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+      const left = progress.secondsLeft === null ? '' : `, ${Math.ceil(progress.secondsLeft)} s left`;
+      window?.setTitle(`Agentic Microkernel: downloading ${progress.id} (${progress.state}, ${speed}${left})`);
+    });
+  } catch (error) {
+    await dialog.showMessageBox({
+      type: 'warning',
+      message: 'The default model could not be downloaded',
+      detail: `${(error as Error).message}\n\nThe app opens without a model; the download resumes on the next start, or import a GGUF file.`,
+    });
+    return null;
+  } finally {
+    window?.setProgressBar(-1);
+    window?.setTitle('Agentic Microkernel');
+  }
+}
+
+async function boot(): Promise<void> {
+  const config = resolveKernelConfig({});
+  const modelPath = await chooseModel(config);
+  kernel = await Kernel.boot({ ...config, modelPath });
+  const info = kernel.info();
+  if (!info.model) {
+    await dialog.showMessageBox({ type: 'warning', message: 'No model is loaded', detail: `${info.modelError ?? 'unknown reason'}\n\nThe app stays open; agents can run once a model is loaded.` });
+  }
+  kernel.bus.on((event) => {
+    if (event.type === 'grant.requested' && event.request.count === 1 && window) notifyGrantRequest(window, event.request.agentName, event.request.summary);
+  });
+}
+
+function bridgeIpc(): void {
+  const streams = new Map<number, () => void>();
+  const trusted = (event: IpcMainEvent | IpcMainInvokeEvent): boolean => isTrustedSender(event.senderFrame?.url ?? '', appRoot);
+  ipcMain.handle(BRIDGE_CHANNELS.invoke, (event, payload: unknown) => handleBridgeRequest(kernel, event.senderFrame?.url ?? '', appRoot, payload));
+  ipcMain.on(BRIDGE_CHANNELS.subscribe, (event) => {
+    if (!trusted(event) || !kernel || streams.has(event.sender.id)) return;
+    const contents = event.sender;
+    // The window is the approver of grant requests while it is open.
+    const detach = kernel.sandbox.broker.attachApprover();
+    const stream = kernel.bus.stream();
+    void (async () => {
+      for await (const kernelEvent of stream) {
+        if (contents.isDestroyed()) break;
+        contents.send(BRIDGE_CHANNELS.event, kernelEvent satisfies KernelEvent);
+      }
+    })();
+    const stop = (): void => {
+      stream.close();
+      detach();
+      streams.delete(contents.id);
+    };
+    streams.set(contents.id, stop);
+    contents.once('destroyed', stop);
+  });
+  ipcMain.on(BRIDGE_CHANNELS.unsubscribe, (event) => streams.get(event.sender.id)?.());
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (window?.isMinimized()) window.restore();
+    window?.focus();
+  });
+  app.whenReady().then(async () => {
+    hardenSessions(appRoot);
+    bridgeIpc();
+    window = createMainWindow(appRoot);
+    installMenu(window);
+    await boot();
+  }, (error: Error) => dialog.showErrorBox('Agentic Microkernel could not start', error.message));
+
+  let quitting = false;
+  app.on('before-quit', (event) => {
+    if (quitting || !kernel) return;
+    // Agents snapshot themselves after each step; disposing stops them without an exit, so the next start resumes them.
+    event.preventDefault();
+    quitting = true;
+    const stopping = kernel;
+    kernel = null;
+    void stopping.dispose().finally(() => app.quit());
+  });
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+}

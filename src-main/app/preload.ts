@@ -1,0 +1,46 @@
+/**
+ * The preload: the renderer's only way to the kernel. It exposes one small object (invoke,
+ * subscribe → unsubscribe) under `window.amk`, never `ipcRenderer` itself, and only on the amk:
+ * channels. Bundled to CommonJS (sandboxed preloads may require nothing but electron).
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import type { AmkBridge, BridgeReply, KernelEvent } from '../../src-shared/index.js';
+import { BRIDGE_CHANNELS, BRIDGE_PREFIX } from '../../src-shared/bridge.contract.js';
+
+for (const channel of Object.values(BRIDGE_CHANNELS)) {
+  if (!channel.startsWith(BRIDGE_PREFIX)) throw new Error(`bridge channel ${channel} lacks the ${BRIDGE_PREFIX} prefix`);
+}
+
+class BridgeError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly data?: unknown,
+  ) {
+    super(message);
+    this.name = 'KernelCallError';
+  }
+}
+
+const listeners = new Set<(event: KernelEvent) => void>();
+ipcRenderer.on(BRIDGE_CHANNELS.event, (_event: IpcRendererEvent, payload: KernelEvent) => {
+  for (const listener of listeners) listener(payload);
+});
+
+const bridge = {
+  async invoke(method, params) {
+    const reply = (await ipcRenderer.invoke(BRIDGE_CHANNELS.invoke, { method, params })) as BridgeReply;
+    if (!reply.ok) throw new BridgeError(reply.error.code, reply.error.message, reply.error.data);
+    return reply.result as never;
+  },
+  subscribe(listener) {
+    listeners.add(listener);
+    if (listeners.size === 1) ipcRenderer.send(BRIDGE_CHANNELS.subscribe);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) ipcRenderer.send(BRIDGE_CHANNELS.unsubscribe);
+    };
+  },
+} satisfies AmkBridge;
+
+contextBridge.exposeInMainWorld('amk', bridge);
