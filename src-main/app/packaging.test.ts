@@ -11,9 +11,9 @@ const NATIVE = /\.(node|so(\.\d+)*|dylib|dll)$/;
 function globToRegExp(glob: string): RegExp {
   const pattern = glob
     .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-    .replace(/\*\*/g, '\u0000')
+    .replace(/\*\*/g, '@@ANY@@')
     .replace(/\*/g, '[^/]*')
-    .replace(/\u0000/g, '.*');
+    .replace(/@@ANY@@/g, '.*');
   return new RegExp(`^${pattern}$`);
 }
 
