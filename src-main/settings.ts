@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KvType } from '../src-shared/index.js';
 import { DEFAULT_SCHEDULER, type GpuChoice, type KernelConfig, type SchedulerConfig } from './kernel/index.js';
 
 /** The package root, found from this file whether it runs from source or from dist/. */
@@ -36,7 +37,9 @@ interface SettingsFile {
   gpu?: GpuChoice;
   threads?: number;
   slots?: number;
-  contextSize?: number;
+  contextSize?: number | 'auto';
+  gpuLayers?: number | 'auto';
+  kvType?: KvType;
   quantumTokens?: number;
   swap?: 'ram' | 'disk';
 }
@@ -66,6 +69,8 @@ export interface SettingsFlags {
   threads?: string;
   slots?: string;
   context?: string;
+  gpuLayers?: string;
+  kv?: string;
   quantum?: string;
   swap?: string;
 }
@@ -77,6 +82,20 @@ function positiveInt(name: string, value: string | number | undefined, fallback:
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
   return number;
+}
+
+function gpuLayersSetting(value: string | number | undefined): { gpuLayers?: number | 'auto' } {
+  if (value === undefined || value === 'auto') return {};
+  const layers = Number(value);
+  if (!Number.isInteger(layers) || layers < 0) throw new Error(`--gpu-layers must be auto or a whole number, got "${value}"`);
+  return { gpuLayers: layers };
+}
+
+function kvTypeSetting(value: string | undefined): { kvType?: KvType } {
+  if (value === undefined) return {};
+  const parsed = KvType.safeParse(value);
+  if (!parsed.success) throw new Error(`--kv must be f16, q8_0 or q4_0, got "${value}"`);
+  return { kvType: parsed.data };
 }
 
 /** Resolves the kernel's configuration: flags, then AMK_* variables, then config.json, then defaults. */
@@ -100,7 +119,9 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
     gpu,
     ...(threads === undefined ? {} : { threads }),
     slots: positiveInt('--slots', flags.slots ?? env.AMK_SLOTS, file.slots ?? 4)!,
-    contextSize: positiveInt('--context', flags.context ?? env.AMK_CONTEXT, file.contextSize ?? 2048)!,
+    contextSize: (flags.context ?? env.AMK_CONTEXT ?? file.contextSize) === 'auto' ? 'auto' : positiveInt('--context', flags.context ?? env.AMK_CONTEXT, (file.contextSize as number | undefined) ?? 4096)!,
+    ...gpuLayersSetting(flags.gpuLayers ?? env.AMK_GPU_LAYERS ?? file.gpuLayers),
+    ...kvTypeSetting(flags.kv ?? env.AMK_KV ?? file.kvType),
     scheduler,
     toolDirs: [join(packageRoot(), 'dist', 'wasm-tools', 'tools')],
     galleryDir: env.AMK_GALLERY_DIR ? resolve(env.AMK_GALLERY_DIR) : join(packageRoot(), 'assets', 'gallery'),

@@ -10,6 +10,7 @@ import { InterruptBinding, InterruptStats } from './interrupt.contract.js';
 import { AuditRecord, Grant, GrantDecision, GrantRequest, GrantScope } from './sandbox.contract.js';
 import { Capability } from './capability.contract.js';
 import { InterruptTrigger } from './manifest.contract.js';
+import { McpServerConfig, McpServerName, McpServerStatus } from './mcp.contract.js';
 
 const Pid = z.object({ pid: z.number().int().positive() }).strict();
 const Empty = z.object({}).strict();
@@ -116,6 +117,11 @@ export const kernelApi = {
   'audit.verify': { params: Empty, result: z.object({ ok: z.boolean(), records: z.number(), problem: z.string().nullable() }) },
   'gallery.list': { params: Empty, result: z.array(AgentManifest) },
   'tools.list': { params: Empty, result: z.array(ToolManifest) },
+  /** External MCP servers (user-facing only: no agent or MCP client reaches these). */
+  'mcp.servers.list': { params: Empty, result: z.array(McpServerStatus) },
+  /** Registers a server, or replaces the one with that name, and starts it: the status says whether it came up. */
+  'mcp.servers.add': { params: McpServerConfig, result: McpServerStatus },
+  'mcp.servers.remove': { params: z.object({ name: McpServerName }).strict(), result: Ok },
   /** Starts the event stream on this connection. */
   'events.subscribe': { params: Empty, result: Ok },
 } as const;

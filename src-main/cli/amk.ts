@@ -3,14 +3,16 @@ import type { KernelClient } from '../../src-shared/index.js';
 import { KernelCallError, PriorityClass } from '../../src-shared/index.js';
 import { KernelError } from '../kernel/index.js';
 import { EXIT, UsageError } from './cli-io.js';
-import { readAgentArgument, run, serve } from './commands-local.js';
+import { models, readAgentArgument, run, serve } from './commands-local.js';
 import { audit, connect, grants, interrupts, parsePid, printProcess, ps, top } from './commands-remote.js';
+import { mcpServers, mcpStdio } from '../mcp/mcp-command.js';
 
 const USAGE = `amk: the Agentic Microkernel
 
 usage:
   amk serve [--port N] [--model PATH] [--gpu auto|cpu|cuda|vulkan|metal] [--threads N] [--slots N] [--context N]
-            [--quantum TOKENS] [--swap ram|disk] [--data-dir DIR]
+            [--quantum TOKENS] [--swap ram|disk] [--kv f16|q8_0|q4_0] [--gpu-layers auto|N] [--data-dir DIR]
+  amk models list | download ID | import FILE.gguf | delete FILE    the models folder of the data directory
   amk run <gallery-id | manifest.json> --task "..." [--model PATH] [--gpu ...] [--threads N] [--grant CAPABILITY ...] [--json]
   amk ps [--all] [--json]          list processes of the running kernel
   amk top [--interval MS] [--once]  live view of the running kernel
@@ -24,6 +26,10 @@ usage:
   amk grants add AGENT CAPABILITY [--tool TOOL] [--scope ...]   e.g. net:api.example.com, fs:read:/home/me/docs
   amk audit [--pid N] [--agent ID] [--denied] [--verify] [--json]
   amk gallery | amk info
+  amk mcp [--data-dir DIR] [--model PATH ...]   the kernel as an MCP server on stdio: relays to a running kernel
+                                   (amk serve, the app) or boots one; HTTP: POST {url}/mcp, Authorization: Bearer TOKEN
+  amk mcp-servers list | remove NAME | add NAME --command "CMD ARGS" [--env K=V ...] | --url URL  [--timeout MS]
+                                   external MCP servers; their tools reach agents as mcp__NAME__TOOL, behind mcp:NAME/TOOL grants
 
 The model comes from --model, AMK_MODEL, <data dir>/config.json, or <data dir>/models/*.gguf.
 Remote commands find \`amk serve\` through <data dir>/serve.json, or --url and --token (AMK_URL, AMK_TOKEN).
@@ -37,6 +43,8 @@ const OPTIONS = {
   slots: { type: 'string' },
   context: { type: 'string' },
   quantum: { type: 'string' },
+  kv: { type: 'string' },
+  'gpu-layers': { type: 'string' },
   swap: { type: 'string' },
   'data-dir': { type: 'string' },
   port: { type: 'string' },
@@ -52,6 +60,9 @@ const OPTIONS = {
   grant: { type: 'string', multiple: true },
   scope: { type: 'string' },
   tool: { type: 'string' },
+  command: { type: 'string' },
+  env: { type: 'string', multiple: true },
+  timeout: { type: 'string' },
   pid: { type: 'string' },
   agent: { type: 'string' },
   denied: { type: 'boolean' },
@@ -95,6 +106,8 @@ export async function main(argv: string[]): Promise<number> {
     ...(values.slots ? { slots: values.slots } : {}),
     ...(values.context ? { context: values.context } : {}),
     ...(values.quantum ? { quantum: values.quantum } : {}),
+    ...(values.kv ? { kv: values.kv } : {}),
+    ...(values['gpu-layers'] ? { gpuLayers: values['gpu-layers'] } : {}),
     ...(values.swap ? { swap: values.swap } : {}),
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),
   };
@@ -151,6 +164,21 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'irq':
       return withClient(values, (client) => interrupts(client, rest, values));
+    case 'models':
+      return models(rest, values['data-dir']);
+    case 'mcp':
+      return mcpStdio({ ...settings, ...(values.url ? { url: values.url } : {}), ...(values.token ? { token: values.token } : {}) });
+    case 'mcp-servers':
+      // Here --url is the MCP server's; the kernel is found through serve.json or AMK_URL / AMK_TOKEN.
+      return withClient({ ...values, url: undefined }, (client) =>
+        mcpServers(client, rest, {
+          ...(values.command === undefined ? {} : { command: values.command }),
+          ...(values.url ? { url: values.url } : {}),
+          ...(values.env ? { env: values.env } : {}),
+          ...(values.timeout ? { timeout: values.timeout } : {}),
+          json: values.json ?? false,
+        }),
+      );
     case 'grants':
       return withClient(values, (client) =>
         grants(client, rest, { ...(values.scope ? { scope: values.scope } : {}), ...(values.tool ? { tool: values.tool } : {}) }),

@@ -1,9 +1,10 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { handleKernelRequest, Kernel, type KernelConfig } from '../kernel/index.js';
 import { removeConnectionFile, startKernelServer, writeConnectionFile } from '../server/index.js';
-import { packageRoot, resolveKernelConfig, type SettingsFlags } from '../settings.js';
+import { ModelManager } from '../models/index.js';
+import { defaultDataDir, packageRoot, resolveKernelConfig, type SettingsFlags } from '../settings.js';
 import { EXIT, UsageError, formatDuration } from './cli-io.js';
 
 /** A gallery id, or a path to a manifest file. */
@@ -101,4 +102,42 @@ export async function serve(flags: SettingsFlags & { port?: string; host?: strin
   await server.close();
   await kernel.dispose();
   return EXIT.ok;
+}
+
+/** `amk models list | download ID | import FILE | delete FILE`: the data directory's models folder. */
+export async function models([action, argument]: string[], dataDir?: string): Promise<number> {
+  const manager = new ModelManager(dataDir ? resolve(dataDir) : defaultDataDir(), join(packageRoot(), 'assets', 'models.json'));
+  switch (action) {
+    case 'list':
+    case undefined: {
+      const installed = await manager.installed();
+      for (const model of manager.catalog.models) {
+        const have = installed.find((entry) => entry.file === model.file);
+        console.log(`${have ? '*' : ' '} ${model.id.padEnd(32)} ${model.role.padEnd(9)} ${(model.sizeBytes / 1e9).toFixed(2)} GB  ~${model.vramGiB} GiB VRAM  ${model.license}${model.id === manager.catalog.default ? '  (default)' : ''}`);
+      }
+      for (const extra of installed.filter((entry) => entry.catalogId === null)) console.log(`* ${extra.file} (imported, ${(extra.sizeBytes / 1e6).toFixed(1)} MB)`);
+      return EXIT.ok;
+    }
+    case 'download': {
+      if (!argument) throw new UsageError('usage: amk models download ID');
+      const path = await manager.download(argument, (p) => {
+        const percent = p.totalBytes > 0 ? ((100 * p.receivedBytes) / p.totalBytes).toFixed(1) : '?';
+        const left = p.secondsLeft === null ? '' : ` ${Math.ceil(p.secondsLeft)}s left`;
+        process.stderr.write(`\r${p.state} ${percent}% ${(p.bytesPerSecond / 1e6).toFixed(1)} MB/s${left}${p.error ? ` (${p.error})` : ''}   `);
+      });
+      process.stderr.write('\n');
+      console.log(path);
+      return EXIT.ok;
+    }
+    case 'import':
+      if (!argument) throw new UsageError('usage: amk models import FILE.gguf');
+      console.log(await manager.import(argument));
+      return EXIT.ok;
+    case 'delete':
+      if (!argument) throw new UsageError('usage: amk models delete FILE');
+      await manager.delete(argument, null);
+      return EXIT.ok;
+    default:
+      throw new UsageError(`unknown models action "${action}" (list, download, import, delete)`);
+  }
 }

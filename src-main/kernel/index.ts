@@ -9,3 +9,5 @@ export { loadLlamaBackend, type LlmBackend } from './llm/index.js';
 export { MemoryManager } from './memory/index.js';
 export { ContextPager, PromptBuilder, type StepRecord } from './runtime/index.js';
 export { EventBus } from './core/event-bus.js';
+export { digestArgs } from './core/audit-log.js';
+export type { ExternalProcess } from './mcp/index.js';

@@ -1,4 +1,4 @@
-import type { KernelMethod } from '../../src-shared/index.js';
+import type { KernelMethod, McpServerConfig } from '../../src-shared/index.js';
 import { describeIssues, isKernelMethod, kernelApi } from '../../src-shared/index.js';
 import { KernelError } from './core/kernel-error.js';
 import type { Kernel } from './kernel.js';
@@ -46,6 +46,9 @@ const handlers: Handlers = {
   'audit.verify': (kernel) => kernel.audit.verify(),
   'gallery.list': (kernel) => kernel.listGallery(),
   'tools.list': (kernel) => kernel.listTools(),
+  'mcp.servers.list': (kernel) => kernel.mcp.list(),
+  'mcp.servers.add': (kernel, params: McpServerConfig) => kernel.mcp.add(params),
+  'mcp.servers.remove': async (kernel, params: { name: string }) => (await kernel.mcp.remove(params.name), { ok: true }),
 };
 
 /**

@@ -13,7 +13,7 @@ import type {
   ToolManifest,
   TranscriptEntry,
 } from '../../src-shared/index.js';
-import { defaultPriorityClass, emptyCounters, isTerminal, parseAgentManifest } from '../../src-shared/index.js';
+import { defaultPriorityClass, emptyCounters, EXTERNAL_AGENT_PREFIX, isExternalAgentId, isTerminal, parseAgentManifest } from '../../src-shared/index.js';
 import { lockDataDir } from './core/data-dir-lock.js';
 import { DisposableStore, toDisposable, type Disposable } from './core/disposable.js';
 import { EventBus } from './core/event-bus.js';
@@ -30,6 +30,7 @@ import { DEFAULT_FAIR_SHARE, fairSharePolicy, fcfsPolicy, KvSwapper, SlotSchedul
 import { ToolRegistry } from './tools/index.js';
 import { Sandbox } from './sandbox/index.js';
 import { AuditLog, digestArgs } from './core/audit-log.js';
+import { ExternalProcess, McpClients } from './mcp/index.js';
 
 export interface KernelConfig {
   dataDir: string;
@@ -37,8 +38,9 @@ export interface KernelConfig {
   modelPath: string | null;
   gpu: GpuChoice;
   threads?: number;
-  /** Tokens per slot. */
-  contextSize: number;
+  /** Tokens per slot, or `auto` to fit free memory. */
+  contextSize: number | 'auto';
+  gpuLayers?: number | 'auto';
   slots: number;
   galleryDir: string;
   version: string;
@@ -84,6 +86,8 @@ export class Kernel implements Disposable {
   readonly dispatcher = new SyscallDispatcher(this.bus, (pid, call, raw, response, durationMs) => this.auditSyscall(pid, call, raw, response, durationMs));
   private auditLog: AuditLog | null = null;
   private sandboxInstance: Sandbox | null = null;
+  private mcpClients: McpClients | null = null;
+  private readonly externals = new Set<ExternalProcess>();
   private readonly store = new DisposableStore();
   private readonly processes = new Map<number, AgentProcess>();
   private readonly running = new Set<Promise<void>>();
@@ -156,6 +160,10 @@ export class Kernel implements Disposable {
     this.sandboxInstance = sandbox;
     this.warnings.push(...sandbox.warnings);
     this.tools.register(sandbox.provider);
+    this.mcpClients = this.store.add(
+      new McpClients({ dataDir: this.config.dataDir, version: this.config.version, tools: this.tools, services: { grants: sandbox.grants, broker: sandbox.broker, audit } }),
+    );
+    await this.mcpClients.start();
     this.registerSyscalls();
     const gallery = await loadGallery(this.config.galleryDir);
     this.gallery = new Map(gallery.agents.map((agent) => [agent.id, agent]));
@@ -220,6 +228,7 @@ export class Kernel implements Disposable {
         slots: this.config.slots,
         cacheDir: this.config.dataDir,
         ...(this.config.kvType ? { kvType: this.config.kvType } : {}),
+        ...(this.config.gpuLayers === undefined ? {} : { gpuLayers: this.config.gpuLayers }),
         ...(this.config.threads === undefined ? {} : { threads: this.config.threads }),
       });
       this.llm = llm;
@@ -252,6 +261,11 @@ export class Kernel implements Disposable {
   private async recoverProcesses(): Promise<void> {
     const resume = (this.config.recovery ?? 'resume') === 'resume' && this.llm !== null;
     for (const info of this.table.live()) {
+      if (isExternalAgentId(info.agentId)) {
+        // An MCP client's session does not survive the kernel: it reconnects as a new process.
+        this.bus.emit({ type: 'proc.exited', pid: info.pid, state: 'exited', exit: { code: 0, reason: 'the MCP session ended when the kernel stopped' } });
+        continue;
+      }
       this.bus.emit({
         type: 'proc.state',
         pid: info.pid,
@@ -267,7 +281,8 @@ export class Kernel implements Disposable {
   private registerSyscalls(): void {
     this.dispatcher.register('tool.call', async (pid, request, signal) => {
       const manifest = this.table.manifest(pid);
-      if (!manifest.tools.includes(request.tool)) {
+      // An external agent (MCP client) has no grammar to bound it: it may ask for any tool, each behind its grants.
+      if (!manifest.tools.includes(request.tool) && !isExternalAgentId(manifest.id)) {
         throw new KernelError('UNKNOWN_TOOL', `tool "${request.tool}" is not among ${manifest.id}'s tools`, { tool: request.tool });
       }
       validateAgentArgs(manifest, request.tool, request.args, this.tools);
@@ -308,6 +323,23 @@ export class Kernel implements Disposable {
   get sandbox(): Sandbox {
     if (!this.sandboxInstance) throw new KernelError('INTERNAL', 'the sandbox is not started');
     return this.sandboxInstance;
+  }
+
+  /** The external MCP servers the user registered (the kernel as an MCP client). */
+  get mcp(): McpClients {
+    if (!this.mcpClients) throw new KernelError('INTERNAL', 'the MCP clients are not started');
+    return this.mcpClients;
+  }
+
+  /**
+   * An agent running outside the kernel (an MCP client) enters the process table; its tool calls
+   * are `tool.call` syscalls of that process. `close()` exits it.
+   */
+  attachExternal(clientName: string, detail: string): ExternalProcess {
+    const host = { bus: this.bus, table: this.table, dispatcher: this.dispatcher, toolNames: () => this.tools.list().map((tool) => tool.name) };
+    const external = new ExternalProcess(host, clientName, detail, (ended) => this.externals.delete(ended));
+    this.externals.add(external);
+    return external;
   }
 
   get audit(): AuditLog {
@@ -373,6 +405,9 @@ export class Kernel implements Disposable {
       const parsed = parseAgentManifest(agent);
       if (!parsed.ok) throw new KernelError('INVALID_MANIFEST', parsed.message);
       manifest = parsed.manifest;
+    }
+    if (isExternalAgentId(manifest.id)) {
+      throw new KernelError('INVALID_MANIFEST', `agent ids starting with ${EXTERNAL_AGENT_PREFIX} are reserved for MCP clients (their grants are theirs)`);
     }
     const unknown = manifest.tools.filter((tool) => !this.tools.has(tool));
     if (unknown.length > 0) {
@@ -446,6 +481,7 @@ export class Kernel implements Disposable {
       process.resume();
       return this.table.get(pid);
     }
+    if (isExternalAgentId(info.agentId)) throw new KernelError('INVALID_STATE', `process ${pid} is an MCP client running outside the kernel: it cannot be suspended or resumed`);
     const host = this.host();
     let history = historyFromTranscript(this.table.transcript(pid), host.llm);
     const snapshot = await host.snapshots.read(pid);
@@ -558,7 +594,7 @@ export class Kernel implements Disposable {
         swap: (this.config.scheduler ?? DEFAULT_SCHEDULER).swap,
       },
       webhook: this.webhook.url ? { url: this.webhook.url, token: this.webhook.token } : null,
-      warnings: [...this.warnings, ...this.report.interruptErrors],
+      warnings: [...this.warnings, ...this.report.interruptErrors, ...(this.mcpClients?.warnings() ?? [])],
       memory: this.memory?.status ?? { available: false, reason: this.modelError ?? 'no model is loaded' },
     };
   }
@@ -581,6 +617,7 @@ export class Kernel implements Disposable {
 
   /** Stops every process without an exit (a restart recovers them), then frees the model and the journal. */
   async dispose(): Promise<void> {
+    for (const external of [...this.externals]) external.close('the kernel stopped');
     for (const process of this.processes.values()) process.halt();
     await Promise.allSettled([...this.running]);
     const llm = this.llm;

@@ -1,10 +1,11 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerMessage } from '../../src-shared/index.js';
 import { ClientMessage } from '../../src-shared/index.js';
 import { handleKernelRequest, KernelError, toErrorPayload, type Kernel } from '../kernel/index.js';
+import { createMcpHttpEndpoint } from '../mcp/index.js';
 import { serveStatic } from './static-files.js';
 
 export interface KernelServerOptions {
@@ -48,7 +49,9 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
   const host = options.host ?? '127.0.0.1';
   const token = randomBytes(24).toString('hex');
   const sockets = new Set<WebSocket>();
+  const mcp = createMcpHttpEndpoint(options.kernel);
   const http = createServer((request, response) => {
+    if (new URL(request.url ?? '/', 'http://localhost').pathname === '/mcp') return serveMcp(request, response);
     void serveStatic(options.rendererDir, request, response);
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
@@ -73,6 +76,20 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
     if (!offered || !sameToken(offered, token)) return refuse(401, 'Unauthorized');
     wss.handleUpgrade(request, socket, head, (ws) => serveConnection(ws));
   });
+
+  /** The kernel as an MCP server (Streamable HTTP): the same token, as a bearer header only, and the same origin rule. */
+  function serveMcp(request: IncomingMessage, response: ServerResponse): void {
+    const origin = request.headers.origin;
+    const header = request.headers.authorization;
+    const offered = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : null;
+    const refuse = (status: number, text: string): void => {
+      response.writeHead(status, { 'content-type': 'application/json', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
+      response.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: text }, id: null }));
+    };
+    if (origin !== undefined && !allowedOrigins.has(origin)) return refuse(403, 'Forbidden origin');
+    if (!offered || !sameToken(offered, token)) return refuse(401, 'Unauthorized: Authorization: Bearer <token> (the token amk serve printed)');
+    void mcp.handle(request, response);
+  }
 
   function serveConnection(ws: WebSocket): void {
     sockets.add(ws);
@@ -138,6 +155,7 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
     async close() {
       for (const ws of sockets) ws.terminate();
       wss.close();
+      await mcp.close();
       await new Promise<void>((resolve) => http.close(() => resolve()));
     },
   };

@@ -82,7 +82,7 @@ export async function loadLlamaBackend(options: LlmLoadOptions): Promise<LlmBack
   const llama = await sharedLlama(options.gpu);
   let model: LlamaModel;
   try {
-    model = await llama.loadModel({ modelPath: file.path });
+    model = await llama.loadModel({ modelPath: file.path, gpuLayers: options.gpuLayers ?? 'auto' });
   } catch (error) {
     throw new KernelError('MODEL_INVALID', `llama.cpp could not load ${file.path}: ${(error as Error).message}`, {
       path: file.path,
@@ -101,7 +101,7 @@ export async function loadLlamaBackend(options: LlmLoadOptions): Promise<LlmBack
   let context: LlamaContext;
   try {
     context = await model.createContext({
-      contextSize: Math.min(options.contextSize, model.trainContextSize),
+      contextSize: options.contextSize === 'auto' ? { min: 512, max: model.trainContextSize } : Math.min(options.contextSize, model.trainContextSize),
       sequences: options.slots,
       threads,
       ...(kvType === 'f16'

@@ -10,8 +10,10 @@ export interface LlmLoadOptions {
   gpu: GpuChoice;
   /** Decode threads; omitted picks the deliberate default (see `defaultThreadCount`). */
   threads?: number;
-  /** Tokens per sequence slot. */
-  contextSize: number;
+  /** Tokens per sequence slot; `auto` fits the largest the free VRAM (or RAM) allows, up to the trained size. */
+  contextSize: number | 'auto';
+  /** Layers to offload to the GPU; `auto` (the default) fits as many as free VRAM allows. */
+  gpuLayers?: number | 'auto';
   /** Sequences that agents run in at the same time. */
   slots: number;
   /** Where to cache model hashes so a big file is hashed once. */

@@ -65,6 +65,12 @@ export async function neededCapabilities(requires: readonly CapabilityRequiremen
       needed.push({ capability: 'clock', parsed: { kind: 'clock' }, summary: 'read the clock', risk: 'low' });
       continue;
     }
+    if (requirement.kind === 'mcp') {
+      // An external server runs outside the sandbox, with the user's rights: every tool of it is asked for by name.
+      const { server, tool } = requirement;
+      needed.push({ capability: `mcp:${server}/${tool}`, parsed: { kind: 'mcp', server, tool }, summary: `use the tool ${tool} of the MCP server ${server}`, risk: 'high' });
+      continue;
+    }
     const value = args[requirement.arg];
     if (requirement.kind === 'memory') {
       // An agent's own memory is its own; another agent's needs that agent's grant.

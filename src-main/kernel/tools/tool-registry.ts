@@ -33,15 +33,34 @@ export class ToolRegistry {
   private readonly ajv = new Ajv({ allErrors: true, strict: false });
 
   register(provider: ToolProvider): void {
+    for (const raw of provider.manifests()) this.add(provider, raw);
+  }
+
+  /**
+   * Replaces every tool of this provider with the ones it offers now (MCP servers come and go).
+   * A tool that does not register is left out, not fatal: the reasons are returned.
+   */
+  replace(provider: ToolProvider): string[] {
+    for (const [name, tool] of this.tools) if (tool.provider === provider) this.tools.delete(name);
+    const refused: string[] = [];
     for (const raw of provider.manifests()) {
-      const parsed = ToolManifestSchema.safeParse(raw);
-      if (!parsed.success) throw new KernelError('INVALID_REQUEST', describeIssues(parsed.error, `tool manifest from ${provider.name}`));
-      const manifest = parsed.data;
-      if (this.tools.has(manifest.name)) {
-        throw new KernelError('INVALID_REQUEST', `tool "${manifest.name}" from ${provider.name} is already registered`);
+      try {
+        this.add(provider, raw);
+      } catch (error) {
+        refused.push(`${raw.name}: ${(error as Error).message}`);
       }
-      this.tools.set(manifest.name, { manifest, provider, validate: this.ajv.compile(manifest.inputSchema) });
     }
+    return refused;
+  }
+
+  private add(provider: ToolProvider, raw: ToolManifestInput): void {
+    const parsed = ToolManifestSchema.safeParse(raw);
+    if (!parsed.success) throw new KernelError('INVALID_REQUEST', describeIssues(parsed.error, `tool manifest from ${provider.name}`));
+    const manifest = parsed.data;
+    if (this.tools.has(manifest.name)) {
+      throw new KernelError('INVALID_REQUEST', `tool "${manifest.name}" from ${provider.name} is already registered`);
+    }
+    this.tools.set(manifest.name, { manifest, provider, validate: this.ajv.compile(manifest.inputSchema) });
   }
 
   list(): ToolManifest[] {

@@ -1,0 +1,126 @@
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ErrorPayload, SyscallResponse } from '../../src-shared/index.js';
+import { digestArgs, toErrorPayload, type ExternalProcess, type Kernel } from '../kernel/index.js';
+import { KERNEL_OPERATIONS, operationTools, runOperation } from './kernel-operations.js';
+
+/** The most audit records `amk://audit` returns (the newest). */
+const AUDIT_RESOURCE_LIMIT = 500;
+
+export interface KernelMcpSession {
+  readonly server: McpServer;
+  /** The client's process, once it has initialized. */
+  readonly process: ExternalProcess | null;
+  close(): Promise<void>;
+}
+
+function ok(value: unknown): CallToolResult {
+  const structured = typeof value === 'object' && value !== null && !Array.isArray(value) ? { structuredContent: value as Record<string, unknown> } : {};
+  return { content: [{ type: 'text', text: JSON.stringify(value, null, 2) ?? 'null' }], ...structured };
+}
+
+function failed(error: ErrorPayload): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text: `${error.code}: ${error.message}` }], structuredContent: { error } };
+}
+
+function fromSyscall(response: SyscallResponse): CallToolResult {
+  return response.ok ? ok(response.value) : failed(response.error);
+}
+
+/**
+ * One MCP session with the kernel (stdio, or one Streamable HTTP session). The client appears in
+ * the process table as an external process from `initialized` until the session closes. Sandboxed
+ * tools are called as `tool.call` syscalls of that process (grants, approval, audit, as for an
+ * agent); the kernel's operations spawn, feed, wait for and read kernel agents.
+ */
+export function createKernelMcpSession(kernel: Kernel, transportName: 'stdio' | 'http'): KernelMcpSession {
+  const mcp = new McpServer(
+    { name: 'agentic-microkernel', version: kernel.config.version },
+    {
+      capabilities: { tools: {}, resources: {} },
+      instructions:
+        'The Agentic Microkernel: its sandboxed tools run under the user\'s grants (a call may wait for the user to approve it, or be denied), ' +
+        'and every call is audited. spawn_agent, send_task, wait_process and read_result run agents on the local model.',
+    },
+  );
+  const low = mcp.server;
+  let external: ExternalProcess | null = null;
+  let closed = false;
+
+  const attach = (): ExternalProcess => {
+    if (closed) throw new Error('the MCP session is closed');
+    if (external?.alive) return external;
+    const client = low.getClientVersion();
+    const name = client?.name ?? 'anonymous';
+    external = kernel.attachExternal(name, `MCP session over ${transportName}: ${name} ${client?.version ?? ''}`.trim());
+    return external;
+  };
+  low.oninitialized = () => void attach();
+  low.onclose = () => {
+    closed = true;
+    external?.close('the MCP session closed');
+  };
+
+  low.setRequestHandler(ListToolsRequestSchema, () => {
+    const operations = new Set(Object.keys(KERNEL_OPERATIONS));
+    const sandboxed = kernel
+      .listTools()
+      .filter((tool) => !operations.has(tool.name))
+      .map((tool) => ({ name: tool.name, description: tool.description, inputSchema: { ...tool.inputSchema, type: 'object' as const } }));
+    return { tools: [...operationTools(), ...sandboxed] };
+  });
+
+  low.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+    const caller = attach();
+    const { name } = request.params;
+    const args = request.params.arguments ?? {};
+    if (!(name in KERNEL_OPERATIONS)) return fromSyscall(await caller.callTool(name, args, extra.signal));
+    const started = performance.now();
+    let result: CallToolResult;
+    try {
+      result = ok(await runOperation(kernel, name, args, caller, AbortSignal.any([extra.signal, caller.signal])));
+    } catch (error) {
+      result = failed(toErrorPayload(error));
+    }
+    // The kernel's operations are the client's syscalls too: audited under its process.
+    kernel.audit.append({
+      pid: caller.pid,
+      agentId: caller.agentId,
+      kind: 'syscall',
+      name: `mcp ${name}`,
+      argsDigest: digestArgs(args),
+      capability: null,
+      outcome: result.isError ? 'error' : 'ok',
+      reason: result.isError ? String((result.content[0] as { text?: string }).text).slice(0, 500) : 'completed',
+      resultBytes: result.isError ? null : JSON.stringify(result.structuredContent ?? null).length,
+      durationMs: performance.now() - started,
+    });
+    return result;
+  });
+
+  const json = (uri: string, value: unknown) => ({ contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(value, null, 2) }] });
+  mcp.registerResource(
+    'processes',
+    'amk://processes',
+    { title: 'Process table', description: 'Every process of the kernel: agents and MCP clients, their state, priority and counters.', mimeType: 'application/json' },
+    (uri) => json(uri.href, kernel.listProcesses()),
+  );
+  mcp.registerResource(
+    'audit',
+    'amk://audit',
+    { title: 'Audit log', description: `The newest ${AUDIT_RESOURCE_LIMIT} records of the hash-chained audit log: syscalls, tool runs, capability decisions, grants.`, mimeType: 'application/json' },
+    (uri) => json(uri.href, kernel.audit.query({ limit: AUDIT_RESOURCE_LIMIT })),
+  );
+
+  return {
+    server: mcp,
+    get process() {
+      return external;
+    },
+    async close() {
+      closed = true;
+      external?.close('the MCP session closed');
+      await mcp.close();
+    },
+  };
+}

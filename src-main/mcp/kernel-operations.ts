@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import type { ProcessInfo } from '../../src-shared/index.js';
+import { describeIssues, isTerminal, PriorityClass } from '../../src-shared/index.js';
+import { KernelError, type Kernel } from '../kernel/index.js';
+
+/** Who is asking: the MCP client's process, for the mailbox sender and the audit. */
+export interface Caller {
+  pid: number;
+  agentId: string;
+}
+
+interface Operation<S extends z.ZodType> {
+  description: string;
+  schema: S;
+  run(kernel: Kernel, args: z.infer<S>, caller: Caller, signal: AbortSignal): unknown;
+}
+
+const Pid = z.number().int().positive();
+
+function operation<S extends z.ZodType>(spec: Operation<S>): Operation<z.ZodType> {
+  return spec as unknown as Operation<z.ZodType>;
+}
+
+/** Resolves when the process exits, or with null when the time runs out or the request is cancelled. */
+function waitForExit(kernel: Kernel, pid: number, timeoutMs: number, signal: AbortSignal): Promise<ProcessInfo | null> {
+  const info = kernel.table.get(pid);
+  if (isTerminal(info.state)) return Promise.resolve(info);
+  return new Promise((resolve) => {
+    const finish = (result: ProcessInfo | null): void => {
+      stop();
+      clearTimeout(timer);
+      signal.removeEventListener('abort', cancel);
+      resolve(result);
+    };
+    const cancel = (): void => finish(null);
+    const timer = setTimeout(cancel, timeoutMs);
+    const stop = kernel.bus.on((event) => {
+      if (event.type === 'proc.exited' && event.pid === pid) finish(kernel.table.get(pid));
+    });
+    signal.addEventListener('abort', cancel, { once: true });
+  });
+}
+
+/**
+ * The kernel's own operations as MCP tools: an external agent starts kernel agents, gives them
+ * work and reads their results. Each runs under the kernel's scheduling, sandbox and audit.
+ */
+export const KERNEL_OPERATIONS: Record<string, Operation<z.ZodType>> = {
+  list_agents: operation({
+    description: 'List the agents in the kernel gallery (ids to pass to spawn_agent), with their tools.',
+    schema: z.object({}).strict(),
+    run: (kernel) => ({ agents: kernel.listGallery().map((a) => ({ id: a.id, name: a.name, kind: a.kind, description: a.description, tools: a.tools })) }),
+  }),
+  spawn_agent: operation({
+    description:
+      'Start a kernel agent on a task: a gallery agent by id (`agent`) or a whole agent manifest (`manifest`). It is scheduled on the local model; returns its process (pid).',
+    schema: z
+      .object({
+        agent: z.string().min(1).optional().describe('a gallery agent id (see list_agents)'),
+        manifest: z.record(z.string(), z.unknown()).optional().describe('a whole agent manifest, instead of a gallery id'),
+        task: z.string().min(1).max(100_000),
+        priorityClass: PriorityClass.optional(),
+      })
+      .strict()
+      .refine((args) => (args.agent === undefined) !== (args.manifest === undefined), { message: 'give exactly one of agent or manifest' }),
+    run: (kernel, args) => ({ process: kernel.spawn(args.agent ?? args.manifest!, args.task, args.priorityClass) }),
+  }),
+  send_task: operation({
+    description: "Send a message to a live kernel agent: an interactive agent takes it at its next step (at interrupt priority); others find it in their mailbox.",
+    schema: z.object({ pid: Pid, text: z.string().min(1).max(100_000) }).strict(),
+    run: (kernel, args, caller) => {
+      const info = kernel.table.get(args.pid);
+      if (info.kind === 'interactive') return { delivered: 'input', process: kernel.input(args.pid, args.text) };
+      return { delivered: 'mailbox', ...kernel.send(args.pid, args.text, caller.agentId) };
+    },
+  }),
+  wait_process: operation({
+    description: 'Wait until a kernel process exits, at most timeoutMs (default 60 s). Returns whether it exited and its process entry.',
+    schema: z.object({ pid: Pid, timeoutMs: z.number().int().positive().max(600_000).default(60_000) }).strict(),
+    run: async (kernel, args, _caller, signal) => {
+      const exited = await waitForExit(kernel, args.pid, args.timeoutMs, signal);
+      return { exited: exited !== null, process: exited ?? kernel.table.get(args.pid) };
+    },
+  }),
+  read_result: operation({
+    description: "Read a kernel process's result: its state, exit status and final answer, and its transcript (tool calls, results, output).",
+    schema: z.object({ pid: Pid }).strict(),
+    run: (kernel, args) => {
+      const info = kernel.table.get(args.pid);
+      return { process: info, answer: info.exit?.answer ?? null, transcript: kernel.transcript(args.pid) };
+    },
+  }),
+  list_processes: operation({
+    description: 'List the processes of the kernel (live only, or all with all=true): agents and connected MCP clients.',
+    schema: z.object({ all: z.boolean().default(false) }).strict(),
+    run: (kernel, args) => ({ processes: kernel.listProcesses().filter((p) => args.all || !isTerminal(p.state)) }),
+  }),
+};
+
+export function operationTools(): { name: string; description: string; inputSchema: { type: 'object'; [key: string]: unknown } }[] {
+  return Object.entries(KERNEL_OPERATIONS).map(([name, op]) => {
+    const { $schema: _ignored, ...schema } = z.toJSONSchema(op.schema, { io: 'input' }) as Record<string, unknown>;
+    return { name, description: op.description, inputSchema: { ...schema, type: 'object' } };
+  });
+}
+
+export async function runOperation(kernel: Kernel, name: string, args: unknown, caller: Caller, signal: AbortSignal): Promise<unknown> {
+  const op = KERNEL_OPERATIONS[name];
+  if (!op) throw new KernelError('UNKNOWN_TOOL', `no kernel operation "${name}"`);
+  const parsed = op.schema.safeParse(args ?? {});
+  if (!parsed.success) throw new KernelError('INVALID_TOOL_ARGS', describeIssues(parsed.error, `${name} arguments`));
+  return op.run(kernel, parsed.data, caller, signal);
+}

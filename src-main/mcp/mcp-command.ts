@@ -1,0 +1,167 @@
+import { join } from 'node:path';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { isInitializeRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { KernelClient, McpServerConfigInput, McpServerStatus } from '../../src-shared/index.js';
+import { Kernel } from '../kernel/index.js';
+import { connectKernel, readConnectionFile, removeConnectionFile, startKernelServer, writeConnectionFile } from '../server/index.js';
+import { defaultDataDir, packageRoot, resolveKernelConfig, type SettingsFlags } from '../settings.js';
+import { EXIT, UsageError } from '../cli/cli-io.js';
+import { splitCommandLine } from './command-line.js';
+import { createKernelMcpSession } from './kernel-mcp-session.js';
+
+
+/** Resolves on the first of: stdin ends (the client went away), SIGINT, SIGTERM, or `also`. */
+function untilDone(also?: Promise<void>): Promise<void> {
+  return new Promise((resolve) => {
+    process.stdin.once('end', () => resolve());
+    process.stdin.once('close', () => resolve());
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+    void also?.then(resolve);
+  });
+}
+
+/** A kernel already serving (`amk serve`, the app, another `amk mcp`): from --url/--token, AMK_URL/AMK_TOKEN, or its serve.json. */
+async function runningKernel(flags: { url?: string; token?: string; dataDir?: string }): Promise<{ url: string; token: string } | null> {
+  const url = flags.url ?? process.env.AMK_URL;
+  const token = flags.token ?? process.env.AMK_TOKEN;
+  const found = url && token ? { url, token } : readConnectionFile(flags.dataDir ?? defaultDataDir());
+  if (!found) return null;
+  try {
+    (await connectKernel(found.url, found.token)).close();
+    return { url: found.url, token: found.token };
+  } catch (error) {
+    if (url && token) throw error;
+    return null; // a stale serve.json: nobody is serving
+  }
+}
+
+/**
+ * `amk mcp`: the kernel as an MCP server on stdin/stdout. With a kernel already serving this data
+ * directory, it relays to that kernel's `/mcp` endpoint, so the client shares its processes, its
+ * approver (the app, `amk grants watch`) and its audit log. Otherwise it boots a kernel of its own
+ * and serves its API on loopback too (serve.json), so `amk grants watch` can answer grant requests.
+ */
+export async function mcpStdio(flags: SettingsFlags & { url?: string; token?: string }): Promise<number> {
+  // stdout carries the protocol: anything else this process prints goes to stderr.
+  console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
+  const running = await runningKernel(flags);
+  return running ? relay(running.url, running.token) : serveInProcess(flags);
+}
+
+async function serveInProcess(flags: SettingsFlags): Promise<number> {
+  const config = resolveKernelConfig(flags);
+  const kernel = await Kernel.boot(config);
+  const server = await startKernelServer({ kernel, port: 0, rendererDir: join(packageRoot(), 'dist', 'renderer') });
+  writeConnectionFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid });
+  const info = kernel.info();
+  console.error(`amk mcp: kernel ${info.version} on stdio (${info.model ? info.model.name : `no model: ${info.modelError}`})`);
+  console.error(`amk mcp: answer grant requests with \`amk grants watch --data-dir ${config.dataDir}\` or at ${server.openUrl}`);
+  const session = createKernelMcpSession(kernel, 'stdio');
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
+  try {
+    await session.server.connect(transport);
+    await untilDone(closed);
+  } finally {
+    await session.close().catch(() => {});
+    removeConnectionFile(config.dataDir);
+    await server.close();
+    await kernel.dispose();
+  }
+  return EXIT.ok;
+}
+
+/** Relays JSON-RPC messages between this process's stdio and the running kernel's Streamable HTTP endpoint. */
+async function relay(url: string, token: string): Promise<number> {
+  const upstream = new StreamableHTTPClientTransport(new URL('/mcp', url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+  const downstream = new StdioServerTransport();
+  let initialize: RequestId | null = null;
+  downstream.onmessage = (message) => {
+    if ('id' in message && message.id !== undefined && isInitializeRequest(message)) initialize = message.id;
+    upstream.send(message).catch((error: Error) => {
+      if ('id' in message && 'method' in message) {
+        void downstream.send({ jsonrpc: '2.0', id: message.id, error: { code: -32603, message: `amk mcp: the kernel at ${url} did not take the request: ${error.message}` } });
+      }
+    });
+  };
+  upstream.onmessage = (message) => {
+    if (initialize !== null && 'id' in message && message.id === initialize && 'result' in message) {
+      upstream.setProtocolVersion(String(message.result.protocolVersion));
+    }
+    void downstream.send(message);
+  };
+  upstream.onerror = (error) => console.error(`amk mcp: ${error.message}`);
+  const closed = new Promise<void>((resolve) => (upstream.onclose = resolve));
+  console.error(`amk mcp: relaying stdio to the kernel at ${url}/mcp`);
+  await upstream.start();
+  await downstream.start();
+  await untilDone(closed);
+  await upstream.terminateSession().catch(() => {});
+  await upstream.close();
+  await downstream.close();
+  return EXIT.ok;
+}
+
+function row(cells: string[], widths: number[]): string {
+  return cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+}
+
+function printStatus(status: McpServerStatus): void {
+  const where = status.transport.kind === 'stdio' ? [status.transport.command, ...status.transport.args].join(' ') : status.transport.url;
+  console.log(`${status.name} ${status.health}: ${where}`);
+  if (status.error) console.log(`  error: ${status.error}`);
+  for (const tool of status.tools) console.log(`  ${tool.name}  (grant: mcp:${status.name}/${tool.serverTool})`);
+  for (const reason of status.skipped) console.log(`  skipped: ${reason}`);
+}
+
+/** `amk mcp-servers list | add NAME --command "..." | --url URL [--env K=V ...] [--timeout MS] | remove NAME` */
+export async function mcpServers(
+  client: KernelClient,
+  [action, name]: string[],
+  flags: { command?: string; url?: string; env?: string[]; timeout?: string; json?: boolean },
+): Promise<number> {
+  switch (action) {
+    case 'list':
+    case undefined: {
+      const servers = await client.call('mcp.servers.list', {});
+      if (flags.json) console.log(JSON.stringify(servers, null, 2));
+      else {
+        const rows = [['NAME', 'HEALTH', 'TOOLS', 'RESTARTS', 'ERROR'], ...servers.map((s) => [s.name, s.health, String(s.tools.length), String(s.restarts), s.error ?? ''])];
+        const widths = rows[0]!.map((_, column) => Math.max(...rows.map((r) => r[column]!.length)));
+        console.log(rows.map((r) => row(r, widths)).join('\n'));
+      }
+      return EXIT.ok;
+    }
+    case 'add': {
+      if (!name || (flags.command === undefined) === (flags.url === undefined)) {
+        throw new UsageError('usage: amk mcp-servers add NAME --command "CMD ARG..." [--env KEY=VALUE ...] | --url URL  [--timeout MS]');
+      }
+      const env = Object.fromEntries(
+        (flags.env ?? []).map((pair) => {
+          const at = pair.indexOf('=');
+          if (at < 1) throw new UsageError(`--env takes KEY=VALUE, got "${pair}"`);
+          return [pair.slice(0, at), pair.slice(at + 1)];
+        }),
+      );
+      let transport: McpServerConfigInput['transport'];
+      if (flags.command !== undefined) {
+        const [command, ...args] = splitCommandLine(flags.command);
+        if (!command) throw new UsageError('--command is empty');
+        transport = { kind: 'stdio', command, args, env };
+      } else transport = { kind: 'http', url: flags.url! };
+      const timeoutMs = flags.timeout === undefined ? undefined : Number(flags.timeout);
+      if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1)) throw new UsageError('--timeout takes milliseconds');
+      const status = await client.call('mcp.servers.add', { name, transport, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+      printStatus(status);
+      return status.health === 'healthy' ? EXIT.ok : EXIT.failed;
+    }
+    case 'remove':
+      if (!name) throw new UsageError('usage: amk mcp-servers remove NAME');
+      await client.call('mcp.servers.remove', { name });
+      return EXIT.ok;
+    default:
+      throw new UsageError(`unknown mcp-servers action "${action}" (list, add, remove)`);
+  }
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { Kernel } from '../kernel/index.js';
+import { createKernelMcpSession, type KernelMcpSession } from './kernel-mcp-session.js';
+
+export interface McpHttpEndpoint {
+  /** Serves one request to `/mcp`; the caller has checked the bearer token and the origin. */
+  handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
+  readonly sessions: number;
+  close(): Promise<void>;
+}
+
+interface Session {
+  transport: StreamableHTTPServerTransport;
+  session: KernelMcpSession;
+  lastSeen: number;
+}
+
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+function reply(response: ServerResponse, status: number, message: string, code = -32000): void {
+  if (response.headersSent) return;
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
+
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) throw new Error(`request body over ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+/**
+ * The kernel's MCP endpoint over Streamable HTTP: one stateful session per client (`Mcp-Session-Id`),
+ * each an external process in the table until the client deletes it, or leaves it idle past `idleMs`.
+ */
+export function createMcpHttpEndpoint(kernel: Kernel, options: { idleMs?: number } = {}): McpHttpEndpoint {
+  const sessions = new Map<string, Session>();
+  const idleMs = options.idleMs ?? 30 * 60_000;
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    for (const entry of sessions.values()) if (now - entry.lastSeen > idleMs) void entry.transport.close();
+  }, Math.min(idleMs, 60_000));
+  sweep.unref();
+
+  async function open(request: IncomingMessage, response: ServerResponse, body: unknown): Promise<void> {
+    const session = createKernelMcpSession(kernel, 'http');
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => void sessions.set(id, { transport, session, lastSeen: Date.now() }),
+    });
+    transport.onclose = () => {
+      if (transport.sessionId) sessions.delete(transport.sessionId);
+    };
+    await session.server.connect(transport);
+    await transport.handleRequest(request, response, body);
+  }
+
+  return {
+    async handle(request, response) {
+      try {
+        const id = request.headers['mcp-session-id'];
+        if (typeof id === 'string') {
+          const entry = sessions.get(id);
+          if (!entry) return reply(response, 404, 'unknown or expired MCP session: initialize a new one', -32001);
+          entry.lastSeen = Date.now();
+          return await entry.transport.handleRequest(request, response);
+        }
+        if (request.method !== 'POST') return reply(response, 405, 'start a session with an initialize request (POST)');
+        let body: unknown;
+        try {
+          body = await readJson(request);
+        } catch (error) {
+          return reply(response, 400, `not a JSON-RPC message: ${(error as Error).message}`, -32700);
+        }
+        if (!isInitializeRequest(body)) return reply(response, 400, 'no Mcp-Session-Id: start a session with an initialize request');
+        await open(request, response, body);
+      } catch (error) {
+        reply(response, 500, `MCP endpoint error: ${(error as Error).message}`, -32603);
+      }
+    },
+    get sessions() {
+      return sessions.size;
+    },
+    async close() {
+      clearInterval(sweep);
+      await Promise.allSettled([...sessions.values()].map((entry) => entry.session.close()));
+      sessions.clear();
+    },
+  };
+}
