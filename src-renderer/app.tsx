@@ -1,11 +1,18 @@
 import { useEffect } from 'react';
 import { useKernelStore } from './store/kernel-store.js';
-import { selectConnection, selectTheme } from './store/selectors.js';
-import { AppHeader } from './views/app-header.js';
-import { ConsolePanel } from './views/console-panel.js';
+import { selectCurrentRequest } from './store/sandbox.selectors.js';
+import { selectConnection, selectTheme, selectView } from './store/selectors.js';
+import type { ViewId } from './store/ui.slice.js';
+import { AppHeader, panelId, tabId } from './views/app-header.js';
+import { GrantDialog } from './views/dialogs/grant-dialog.js';
 import { ConnectionNotice, ErrorBanner } from './views/error-banner.js';
-import { GalleryPanel } from './views/gallery-panel.js';
-import { TaskManager } from './views/task-manager.js';
+import { GalleryView } from './views/gallery/gallery-view.js';
+import { InstallDialog } from './views/gallery/install-dialog.js';
+import { KvMemoryView } from './views/memory/kv-memory-view.js';
+import { SandboxView } from './views/sandbox/sandbox-view.js';
+import { StatusBar } from './views/status-bar.js';
+import { ReniceDialog } from './views/task-manager/renice-dialog.js';
+import { TaskManagerView } from './views/task-manager/task-manager-view.js';
 import { TokenGate } from './views/token-gate.js';
 
 export interface AppProps {
@@ -25,10 +32,25 @@ function useDocumentTheme(): void {
   }, [theme]);
 }
 
+function CurrentView({ view }: { view: ViewId }) {
+  switch (view) {
+    case 'task-manager':
+      return <TaskManagerView />;
+    case 'kv-memory':
+      return <KvMemoryView />;
+    case 'sandbox':
+      return <SandboxView />;
+    case 'gallery':
+      return <GalleryView />;
+  }
+}
+
 export function App({ onConnect, onReconnect }: AppProps) {
   useDocumentTheme();
   const connection = useKernelStore(selectConnection);
   const hasSnapshot = useKernelStore((state) => state.info !== null);
+  const view = useKernelStore(selectView);
+  const modalOpen = useKernelStore((state) => state.installing !== null || state.renicing !== null || selectCurrentRequest(state) !== undefined);
 
   if (connection.status === 'needs-token' || connection.status === 'failed') {
     return <TokenGate onConnect={onConnect} />;
@@ -46,15 +68,19 @@ export function App({ onConnect, onReconnect }: AppProps) {
     );
   }
   return (
-    <div className="app" data-connection={connection.status}>
-      <AppHeader />
-      <ConnectionNotice onReconnect={onReconnect} />
-      <ErrorBanner />
-      <main className="layout">
-        <TaskManager />
-        <ConsolePanel />
-        <GalleryPanel />
-      </main>
-    </div>
+    <>
+      <div className="app" data-connection={connection.status} inert={modalOpen}>
+        <AppHeader />
+        <ConnectionNotice onReconnect={onReconnect} />
+        <ErrorBanner />
+        <main className="view" role="tabpanel" id={panelId(view)} aria-labelledby={tabId(view)}>
+          <CurrentView view={view} />
+        </main>
+        <StatusBar />
+      </div>
+      <InstallDialog />
+      <ReniceDialog />
+      <GrantDialog />
+    </>
   );
 }

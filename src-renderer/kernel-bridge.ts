@@ -67,12 +67,22 @@ export function createKernelBridge(store: KernelStoreApi, { connector }: KernelB
       actions().ingest(batch);
     };
 
+    /** Without an approver the kernel denies every grant request at once: say so, but go on. */
+    const becomeApprover = async (): Promise<void> => {
+      try {
+        await client.call('grants.attach', {});
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        actions().raiseError(new Error(`this window cannot answer grant requests, so the kernel denies them: ${reason}`));
+      }
+    };
+
     /** Reads the kernel's state while events buffer, then replays them on top. */
     const synchronise = async (full: boolean): Promise<void> => {
       buffer ??= [];
       try {
         if (full) {
-          await client.call('grants.attach', {});
+          await becomeApprover();
           const [info, processes, agents, tools, grants, grantRequests, audit] = await Promise.all([
             client.call('kernel.info', {}),
             client.call('proc.list', {}),

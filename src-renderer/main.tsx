@@ -5,7 +5,13 @@ import { createKernelBridge } from './kernel-bridge.js';
 import { kernelStore } from './store/kernel-store.js';
 import type { Theme } from './store/ui.slice.js';
 import { connectorFor } from './transport/kernel-connector.js';
-import './styles.css';
+import './styles/base.css';
+import './styles/shell.css';
+import './styles/tables.css';
+import './styles/task-manager.css';
+import './styles/sandbox.css';
+import './styles/kv-memory.css';
+import './styles/dialogs.css';
 
 /** The theme the user picked last time, else the system's preference. */
 function savedTheme(): Theme {

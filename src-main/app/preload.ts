@@ -11,17 +11,6 @@ for (const channel of Object.values(BRIDGE_CHANNELS)) {
   if (!channel.startsWith(BRIDGE_PREFIX)) throw new Error(`bridge channel ${channel} lacks the ${BRIDGE_PREFIX} prefix`);
 }
 
-class BridgeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly data?: unknown,
-  ) {
-    super(message);
-    this.name = 'KernelCallError';
-  }
-}
-
 const listeners = new Set<(event: KernelEvent) => void>();
 ipcRenderer.on(BRIDGE_CHANNELS.event, (_event: IpcRendererEvent, payload: KernelEvent) => {
   for (const listener of listeners) listener(payload);
@@ -30,7 +19,8 @@ ipcRenderer.on(BRIDGE_CHANNELS.event, (_event: IpcRendererEvent, payload: Kernel
 const bridge = {
   async invoke(method, params) {
     const reply = (await ipcRenderer.invoke(BRIDGE_CHANNELS.invoke, { method, params })) as BridgeReply;
-    if (!reply.ok) throw new BridgeError(reply.error.code, reply.error.message, reply.error.data);
+    // contextBridge keeps only an Error's message: the coded payload travels in it, as JSON.
+    if (!reply.ok) throw new Error(JSON.stringify(reply.error));
     return reply.result as never;
   },
   subscribe(listener) {

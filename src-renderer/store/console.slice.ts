@@ -79,6 +79,8 @@ export function applyConsoleEvent(consoles: Consoles, event: KernelEvent): Conso
       );
     case 'proc.input':
       return note(consoles, event.pid, inputLine(event.text));
+    case 'ipc.message':
+      return note(consoles, event.to, `✉ ${event.from}: ${event.text}`);
     case 'proc.step-rejected':
       return note(consoles, event.pid, `[step ${event.step}] rejected: ${event.error.message}`);
     case 'proc.exited':

@@ -4,6 +4,7 @@ import { createStore } from 'zustand/vanilla';
 import { applyConsoleEvent, createConsoleSlice } from './console.slice.js';
 import { createGallerySlice } from './gallery.slice.js';
 import { applyKernelEvent, createKernelSlice } from './kernel.slice.js';
+import { applyMemoryEvent, createMemorySlice, emptyMemory } from './memory.slice.js';
 import { applyMetricsEvent, createMetricsSlice } from './metrics.slice.js';
 import { applyProcessEvent, createProcessesSlice, processTableOf } from './processes.slice.js';
 import { applySandboxEvent, createSandboxSlice, sandboxOf } from './sandbox.slice.js';
@@ -22,7 +23,9 @@ const createEventsSlice: SliceCreator<EventsSlice> = (set) => ({
         agents: [...agents],
         tools: [...tools],
         sandbox: sandboxOf(grants, grantRequests, audit),
+        deciding: {},
         scheduler: schedulerFromProcesses(processes),
+        memory: emptyMemory,
       },
       false,
       'events/snapshot',
@@ -36,17 +39,18 @@ const createEventsSlice: SliceCreator<EventsSlice> = (set) => ({
   ingest: (events) =>
     set(
       (state) => {
-        let { processes, consoles, info, droppedEvents, tokenTally, scheduler, sandbox } = state;
+        let { processes, consoles, info, droppedEvents, tokenTally, scheduler, memory, sandbox } = state;
         for (const event of events) {
           processes = applyProcessEvent(processes, event);
           consoles = applyConsoleEvent(consoles, event);
           info = applyKernelEvent(info, event);
           tokenTally = applyMetricsEvent(tokenTally, event);
           scheduler = applySchedulerEvent(scheduler, event);
+          memory = applyMemoryEvent(memory, event);
           sandbox = applySandboxEvent(sandbox, event);
           if (event.type === 'bus.lagged') droppedEvents += event.dropped;
         }
-        return { processes, consoles, info, droppedEvents, tokenTally, scheduler, sandbox };
+        return { processes, consoles, info, droppedEvents, tokenTally, scheduler, memory, sandbox };
       },
       false,
       'events/ingest',
@@ -64,6 +68,7 @@ export function createKernelStore() {
         ...createConsoleSlice(...args),
         ...createMetricsSlice(...args),
         ...createSchedulerSlice(...args),
+        ...createMemorySlice(...args),
         ...createSandboxSlice(...args),
         ...createUiSlice(...args),
         ...createEventsSlice(...args),

@@ -34,6 +34,8 @@ export function applyKernelEvent(info: KernelInfo | null, event: KernelEvent): K
       return { ...info, model: event.model, modelError: null };
     case 'model.failed':
       return { ...info, model: null, modelError: event.error.message };
+    case 'memory.status':
+      return { ...info, memory: { available: event.available, reason: event.reason } };
     default:
       return info;
   }

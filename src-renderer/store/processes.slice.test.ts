@@ -39,6 +39,7 @@ function processInfo(pid: number, task: string): ProcessInfo {
     exitedAt: null,
     exit: null,
     swap: null,
+    memory: null,
   };
 }
 

@@ -65,6 +65,11 @@ export function applyProcessEvent(table: ProcessTable, event: KernelEvent): Proc
       return update(table, event.pid, (info) => ({ ...info, priority: event.priority }));
     case 'proc.counters':
       return update(table, event.pid, (info) => ({ ...info, counters: event.counters }));
+    case 'memory.layout':
+      return update(table, event.pid, (info) => ({
+        ...info,
+        memory: { regions: event.regions, contextSize: event.contextSize, pagedOutBlocks: event.pagedOutBlocks, pagedOutTokens: event.pagedOutTokens },
+      }));
     case 'sched.swap':
       if (!event.ok) return table;
       return update(table, event.pid, (info) => ({

@@ -21,7 +21,10 @@ export interface ApprovedCapability {
 
 export interface SandboxSlice {
   sandbox: SandboxState;
-  /** Requests answered from this page whose decision event has not arrived yet. */
+  /**
+   * Requests answered from this page: the dialog moves past them at once rather than waiting for
+   * the kernel's `grant.decided`. An entry goes only if the kernel refused the answer.
+   */
   deciding: Readonly<Record<string, GrantDecision>>;
   revokeGrant(grantId: string): Promise<boolean>;
   decideGrant(requestId: string, decision: GrantDecision): Promise<boolean>;
@@ -79,15 +82,16 @@ export const createSandboxSlice: SliceCreator<SandboxSlice> = (set, get) => ({
   decideGrant: async (requestId, decision) => {
     set((state) => ({ deciding: { ...state.deciding, [requestId]: decision } }), false, 'sandbox/decide');
     const answered = await get().callKernel('grants.decide', { requestId, decision });
+    if (answered !== undefined) return true;
     set(
       (state) => {
-        const { [requestId]: _settled, ...deciding } = state.deciding;
+        const { [requestId]: _refused, ...deciding } = state.deciding;
         return { deciding };
       },
       false,
-      'sandbox/decide-settled',
+      'sandbox/decide-refused',
     );
-    return answered !== undefined;
+    return false;
   },
   addGrants: async (agentId, approved) => {
     for (const { capability, scope } of approved) {

@@ -27,12 +27,24 @@ export const selectSwappedPids = (state: KernelStore): number[] =>
     .sort((a, b) => b.swap.bytes - a.swap.bytes || a.pid - b.pid)
     .map((info) => info.pid);
 
-/** Live pids, for the per-agent paged memory picker. */
-export const selectLivePids = (state: KernelStore): number[] =>
-  Object.values(state.processes)
-    .filter((info) => !isTerminal(info.state))
-    .map((info) => info.pid);
-
 export const selectSwapLog = (state: KernelStore) => state.scheduler.swaps;
 export const selectPreemptions = (state: KernelStore) => state.scheduler.preemptions;
 export const selectSwapTotals = (state: KernelStore) => state.scheduler.swapTotals;
+export const selectHandoffs = (state: KernelStore) => state.scheduler.handoffs;
+export const selectSnapshot = (pid: number) => (state: KernelStore) => state.scheduler.snapshots[pid];
+export const selectKvBytesPerToken = (state: KernelStore): number | null => state.info?.model?.kvBytesPerToken ?? null;
+
+// long-term memory
+
+export const selectMemoryStatus = (state: KernelStore) => state.info?.memory ?? null;
+export const selectPagedBlocks = (pid: number) => (state: KernelStore) => state.memory.pagedOut[pid];
+export const selectProcessMemory = (pid: number) => (state: KernelStore) => state.processes[pid]?.memory ?? null;
+
+/** Pids the paged-memory picker offers: live agents, and any that paged something out. */
+export const selectMemoryPids = (state: KernelStore): number[] =>
+  Object.values(state.processes)
+    .filter((info) => !isTerminal(info.state) || (info.memory?.pagedOutBlocks ?? 0) > 0 || state.memory.pagedOut[info.pid] !== undefined)
+    .map((info) => info.pid);
+
+/** Recalls into one agent, newest first. */
+export const selectRecalls = (pid: number) => (state: KernelStore) => state.memory.recalls.filter((recall) => recall.pid === pid).reverse();

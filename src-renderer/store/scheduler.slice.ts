@@ -6,6 +6,8 @@ export const SCHED_LOG_LIMIT = 200;
 
 export type SwapRecord = Omit<KernelEventOf<'sched.swap'>, 'type'>;
 export type PreemptRecord = Omit<KernelEventOf<'sched.preempt'>, 'type'>;
+export type HandoffRecord = Omit<KernelEventOf<'ipc.handoff'>, 'type'>;
+export type SnapshotRecord = Omit<KernelEventOf<'proc.snapshot'>, 'type'>;
 
 /**
  * What the page knows of the model's sequence slots, projected from scheduler events:
@@ -17,6 +19,10 @@ export interface SchedulerState {
   residents: Readonly<Record<number, number>>;
   swaps: readonly SwapRecord[];
   preemptions: readonly PreemptRecord[];
+  /** Agents started from another's context, as KV state or as text. */
+  handoffs: readonly HandoffRecord[];
+  /** pid → the last snapshot of its KV state the kernel wrote. */
+  snapshots: Readonly<Record<number, SnapshotRecord>>;
   /** Every swap this page saw, in and out, even once dropped from the log. */
   swapTotals: { readonly out: number; readonly in: number; readonly bytesOut: number };
 }
@@ -25,7 +31,14 @@ export interface SchedulerSlice {
   scheduler: SchedulerState;
 }
 
-export const emptyScheduler: SchedulerState = { residents: {}, swaps: [], preemptions: [], swapTotals: { out: 0, in: 0, bytesOut: 0 } };
+export const emptyScheduler: SchedulerState = {
+  residents: {},
+  swaps: [],
+  preemptions: [],
+  handoffs: [],
+  snapshots: {},
+  swapTotals: { out: 0, in: 0, bytesOut: 0 },
+};
 
 /** The residency a fresh snapshot allows us to know: the slots of running processes. */
 export function schedulerFromProcesses(processes: readonly ProcessInfo[]): SchedulerState {
@@ -74,6 +87,15 @@ export function applySchedulerEvent(state: SchedulerState, event: KernelEvent): 
     case 'sched.preempt': {
       const { type: _type, ...record } = event;
       return { ...state, preemptions: capped(state.preemptions, record) };
+    }
+    case 'ipc.handoff': {
+      const { type: _type, ...record } = event;
+      return { ...state, handoffs: capped(state.handoffs, record) };
+    }
+    case 'proc.snapshot': {
+      if (!event.ok) return state;
+      const { type: _type, ...record } = event;
+      return { ...state, snapshots: { ...state.snapshots, [event.pid]: record } };
     }
     case 'proc.exited': {
       const residents = withoutPid(state.residents, event.pid);

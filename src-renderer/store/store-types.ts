@@ -3,6 +3,7 @@ import type { AgentManifest, AuditRecord, Grant, GrantRequest, KernelEvent, Kern
 import type { ConsoleSlice } from './console.slice.js';
 import type { GallerySlice } from './gallery.slice.js';
 import type { KernelSlice } from './kernel.slice.js';
+import type { MemorySlice } from './memory.slice.js';
 import type { MetricsSlice } from './metrics.slice.js';
 import type { ProcessesSlice } from './processes.slice.js';
 import type { SandboxSlice } from './sandbox.slice.js';
@@ -36,6 +37,7 @@ export type KernelStore = ProcessesSlice &
   ConsoleSlice &
   MetricsSlice &
   SchedulerSlice &
+  MemorySlice &
   SandboxSlice &
   UiSlice &
   EventsSlice;

@@ -1,6 +1,6 @@
-import type { KernelClient, MessageTransport } from '../../src-shared/index.js';
+import type { AmkBridge, KernelClient, MessageTransport } from '../../src-shared/index.js';
 import { createKernelClient } from '../../src-shared/index.js';
-import { createPreloadClient, preloadOf, type AmkPreload } from './preload-client.js';
+import { createPreloadClient, preloadOf } from './preload-client.js';
 import { kernelSocketUrl, openWebSocketTransport, tokenFromLocation } from './websocket-transport.js';
 
 /** An open line to the kernel. */
@@ -18,7 +18,7 @@ export interface KernelConnector {
   open(token: string | null): Promise<KernelConnection>;
 }
 
-export function preloadConnector(amk: AmkPreload): KernelConnector {
+export function preloadConnector(amk: AmkBridge): KernelConnector {
   return {
     kind: 'preload',
     initialToken: () => null,

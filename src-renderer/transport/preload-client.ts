@@ -1,22 +1,19 @@
-import type { KernelClient, KernelEvent, KernelMethod, KernelParams, KernelResult } from '../../src-shared/index.js';
+import type { AmkBridge, KernelClient, KernelEvent, KernelMethod, KernelParams, KernelResult } from '../../src-shared/index.js';
 import { ErrorPayload, KernelCallError, KernelEvent as KernelEventSchema, kernelApi } from '../../src-shared/index.js';
 
 /**
- * The object the Electron preload exposes as `window.amk`: one invoke and one subscription,
- * nothing else of Electron. The renderer treats what crosses it as unknown and validates it.
+ * Methods about the connection itself. Over the preload the window's event subscription is the
+ * connection: main makes the window the grant approver while it is subscribed, so these are
+ * answered here rather than sent.
  */
-export interface AmkPreload {
-  invoke(method: string, params: unknown): Promise<unknown>;
-  /** Returns the unsubscribe function. */
-  subscribe(listener: (event: unknown) => void): () => void;
-}
+const CONNECTION_METHODS: readonly KernelMethod[] = ['events.subscribe', 'grants.attach'];
 
-/** `window.amk` when the page runs in the Electron window, else null. */
-export function preloadOf(scope: object): AmkPreload | null {
+/** `window.amk` (the preload's bridge) when the page runs in the Electron window, else null. */
+export function preloadOf(scope: object): AmkBridge | null {
   const candidate = (scope as { amk?: unknown }).amk;
   if (typeof candidate !== 'object' || candidate === null) return null;
-  const { invoke, subscribe } = candidate as Partial<Record<keyof AmkPreload, unknown>>;
-  return typeof invoke === 'function' && typeof subscribe === 'function' ? (candidate as AmkPreload) : null;
+  const { invoke, subscribe } = candidate as Partial<Record<keyof AmkBridge, unknown>>;
+  return typeof invoke === 'function' && typeof subscribe === 'function' ? (candidate as AmkBridge) : null;
 }
 
 /**
@@ -40,16 +37,20 @@ export function toKernelCallError(error: unknown): KernelCallError {
   return new KernelCallError({ code: 'INTERNAL', message });
 }
 
-/** The kernel API over the Electron preload, with results and events validated against the contract. */
-export function createPreloadClient(amk: AmkPreload): KernelClient {
+/**
+ * The kernel API over the Electron preload. What crosses it is treated as unknown, whatever its
+ * declared type: results and events are validated against the contract, as over the WebSocket.
+ */
+export function createPreloadClient(amk: AmkBridge): KernelClient {
   const unsubscribes = new Set<() => void>();
   let closed = false;
 
   const call = async <M extends KernelMethod>(method: M, params: KernelParams<M>): Promise<KernelResult<M>> => {
     if (closed) throw new KernelCallError({ code: 'INTERNAL', message: 'connection closed: the client was closed' });
+    if (CONNECTION_METHODS.includes(method)) return { ok: true } as KernelResult<M>;
     let raw: unknown;
     try {
-      raw = await amk.invoke(method, params);
+      raw = await (amk.invoke as (name: string, args: unknown) => Promise<unknown>)(method, params);
     } catch (error) {
       throw toKernelCallError(error);
     }
@@ -61,7 +62,7 @@ export function createPreloadClient(amk: AmkPreload): KernelClient {
   return {
     call,
     subscribe(listener: (event: KernelEvent) => void) {
-      const unsubscribe = amk.subscribe((raw) => {
+      const unsubscribe = amk.subscribe((raw: unknown) => {
         const parsed = KernelEventSchema.safeParse(raw);
         if (parsed.success) listener(parsed.data);
       });

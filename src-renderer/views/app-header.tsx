@@ -1,63 +1,93 @@
-import { useShallow } from 'zustand/react/shallow';
-import type { KernelInfo } from '../../src-shared/index.js';
+import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { isTerminal } from '../../src-shared/index.js';
 import { useKernelStore } from '../store/kernel-store.js';
-import { selectConnection, selectKernelInfo, selectProcessTotals, selectTheme } from '../store/selectors.js';
-import { formatBytes, formatRate } from './format.js';
+import { selectDenialCount, selectPendingRequestCount } from '../store/sandbox.selectors.js';
+import { selectConnection, selectKernelInfo, selectTheme, selectView } from '../store/selectors.js';
+import type { ViewId } from '../store/ui.slice.js';
+import { droppedAgent, isAgentDrag } from './common/agent-drag.js';
 
-function ModelSummary({ info }: { info: KernelInfo }) {
-  const model = info.model;
-  if (!model) {
-    return (
-      <p className="model model-missing" role="status">
-        No model loaded{info.modelError ? `: ${info.modelError}` : ''}
-      </p>
-    );
-  }
-  return (
-    <dl className="model" aria-label="Model">
-      <div>
-        <dt>Model</dt>
-        <dd title={model.path}>{model.name}</dd>
-      </div>
-      <div>
-        <dt>Backend</dt>
-        <dd>
-          {model.backend}
-          {model.gpuLayers > 0 ? ` (${model.gpuLayers}/${model.totalLayers} layers)` : ''}
-        </dd>
-      </div>
-      <div>
-        <dt>Threads</dt>
-        <dd>{model.threads}</dd>
-      </div>
-      <div>
-        <dt>Slots</dt>
-        <dd>{model.slots}</dd>
-      </div>
-      <div>
-        <dt>Context</dt>
-        <dd>{model.contextSize}</dd>
-      </div>
-      {model.vram ? (
-        <div>
-          <dt>VRAM</dt>
-          <dd>
-            {formatBytes(model.vram.usedBytes)} / {formatBytes(model.vram.totalBytes)}
-          </dd>
-        </div>
-      ) : null}
-    </dl>
-  );
+export const VIEWS: readonly { id: ViewId; label: string }[] = [
+  { id: 'task-manager', label: 'Task Manager' },
+  { id: 'kv-memory', label: 'KV Memory' },
+  { id: 'sandbox', label: 'Sandbox' },
+  { id: 'gallery', label: 'Gallery' },
+];
+
+export const tabId = (view: ViewId): string => `tab-${view}`;
+export const panelId = (view: ViewId): string => `view-${view}`;
+
+function TabBadge({ view }: { view: ViewId }) {
+  const live = useKernelStore((state) => (view === 'task-manager' ? Object.values(state.processes).filter((info) => !isTerminal(info.state)).length : 0));
+  const waiting = useKernelStore(selectPendingRequestCount);
+  const denials = useKernelStore(selectDenialCount);
+  if (view === 'task-manager' && live > 0) return <span className="badge">{live}</span>;
+  if (view === 'sandbox' && waiting > 0) return <span className="badge badge-warn">{waiting} waiting</span>;
+  if (view === 'sandbox' && denials > 0) return <span className="badge badge-muted">{denials} denied</span>;
+  return null;
 }
 
-function Totals() {
-  const totals = useKernelStore(useShallow(selectProcessTotals));
+/** The views as tabs (arrow keys move between them). A gallery card dropped on Task Manager installs it. */
+function ViewTabs() {
+  const view = useKernelStore(selectView);
+  const showView = useKernelStore((state) => state.showView);
+  const openInstall = useKernelStore((state) => state.openInstall);
+  const refs = useRef<Partial<Record<ViewId, HTMLButtonElement | null>>>({});
+  const [dropTarget, setDropTarget] = useState(false);
+
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
+    const index = VIEWS.findIndex((entry) => entry.id === view);
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    if (step === 0 && event.key !== 'Home' && event.key !== 'End') return;
+    event.preventDefault();
+    const nextIndex = event.key === 'Home' ? 0 : event.key === 'End' ? VIEWS.length - 1 : (index + step + VIEWS.length) % VIEWS.length;
+    const next = VIEWS[nextIndex]!.id;
+    showView(next);
+    refs.current[next]?.focus();
+  };
+  const onDragOver = (event: DragEvent): void => {
+    if (!isAgentDrag(event)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = 'copy';
+    setDropTarget(true);
+  };
+  const onDrop = (event: DragEvent): void => {
+    setDropTarget(false);
+    const agentId = droppedAgent(event);
+    if (agentId === null) return;
+    event.preventDefault();
+    showView('task-manager');
+    openInstall(agentId);
+  };
+
   return (
-    <p className="totals" aria-label="Process totals">
-      <span>{totals.live} live</span>
-      <span>{totals.running} running</span>
-      <span>{formatRate(totals.tokensPerSecond)} tok/s</span>
-    </p>
+    <div className="tabs" role="tablist" aria-label="Views" onKeyDown={onKeyDown}>
+      {VIEWS.map((entry) => {
+        const selected = entry.id === view;
+        const accepts = entry.id === 'task-manager';
+        return (
+          <button
+            key={entry.id}
+            ref={(element) => {
+              refs.current[entry.id] = element;
+            }}
+            type="button"
+            role="tab"
+            id={tabId(entry.id)}
+            aria-selected={selected}
+            aria-controls={panelId(entry.id)}
+            tabIndex={selected ? 0 : -1}
+            className={accepts && dropTarget ? 'tab dropping' : 'tab'}
+            onClick={() => showView(entry.id)}
+            onDragOver={accepts ? onDragOver : undefined}
+            onDragLeave={accepts ? () => setDropTarget(false) : undefined}
+            onDrop={accepts ? onDrop : undefined}
+          >
+            {entry.label}
+            <TabBadge view={entry.id} />
+          </button>
+        );
+      })}
+    </div>
   );
 }
 
@@ -74,14 +104,8 @@ export function AppHeader() {
         Agentic Microkernel
         {info ? <small>v{info.version}</small> : null}
       </h1>
-      {info ? <ModelSummary info={info} /> : <p className="model">…</p>}
-      <Totals />
-      <button
-        type="button"
-        className="quiet"
-        aria-pressed={theme === 'light'}
-        onClick={() => setTheme(theme === 'light' ? 'dark' : 'light')}
-      >
+      <ViewTabs />
+      <button type="button" className="quiet" aria-pressed={theme === 'light'} onClick={() => setTheme(theme === 'light' ? 'dark' : 'light')}>
         Light theme
       </button>
     </header>

@@ -30,3 +30,22 @@ export function formatBytes(bytes: number): string {
   }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
+
+/** 14:03:07: the time of day of a kernel timestamp. */
+export function formatClock(at: number): string {
+  const date = new Date(at);
+  return [date.getHours(), date.getMinutes(), date.getSeconds()].map((part) => String(part).padStart(2, '0')).join(':');
+}
+
+/** 1.2k, 34k, 1.1M: a token count in at most four characters. */
+export function formatCompact(value: number): string {
+  if (value < 1000) return String(Math.round(value));
+  if (value < 10_000) return `${(value / 1000).toFixed(1)}k`;
+  if (value < 1_000_000) return `${Math.round(value / 1000)}k`;
+  return `${(value / 1_000_000).toFixed(1)}M`;
+}
+
+/** "cpu" → "CPU", "cuda" → "CUDA", "vulkan" → "Vulkan", "metal" → "Metal". */
+export function formatBackend(backend: string): string {
+  return backend === 'cpu' || backend === 'cuda' ? backend.toUpperCase() : backend.charAt(0).toUpperCase() + backend.slice(1);
+}

@@ -1,0 +1,19 @@
+import { describe } from 'vitest';
+import { launchElectronApp } from './fixtures/app-under-test.js';
+import { electronUnavailable } from './fixtures/paths.js';
+import { useApp } from './fixtures/use-app.js';
+import { KV_MEMORY_SETUP, kvMemoryScenarios } from './scenarios/kv-memory.scenarios.js';
+import { LOAD_SETUP, loadScenarios } from './scenarios/load.scenarios.js';
+import { sandboxScenarios } from './scenarios/sandbox.scenarios.js';
+import { taskManagerScenarios } from './scenarios/task-manager.scenarios.js';
+
+/** The same scenarios in the Electron app (kernel in the main process, `window.amk` preload). */
+const unavailable = electronUnavailable();
+if (unavailable) console.warn(`e2e: skipping the Electron variant: ${unavailable}`);
+
+describe.skipIf(unavailable !== null)(`Electron app${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  describe('task manager', () => taskManagerScenarios(useApp(launchElectronApp, { slots: 2 })));
+  describe('sandbox', () => sandboxScenarios(useApp(launchElectronApp, { slots: 2 })));
+  describe('KV memory, one slot and a small context', () => kvMemoryScenarios(useApp(launchElectronApp, KV_MEMORY_SETUP)));
+  describe('many agents', () => loadScenarios(useApp(launchElectronApp, LOAD_SETUP)));
+});

@@ -1,0 +1,35 @@
+import type { ParsedCapability } from '../../../src-shared/index.js';
+import { parseCapability } from '../../../src-shared/index.js';
+
+/** Plain words for a capability: what it lets an agent touch. */
+export function describeCapability(capability: string): string {
+  const parsed: ParsedCapability | string = parseCapability(capability);
+  if (typeof parsed === 'string') return capability;
+  switch (parsed.kind) {
+    case 'net':
+      return `connect to ${parsed.host}${parsed.port === null ? '' : ` on port ${parsed.port}`}`;
+    case 'fs':
+      return `${parsed.mode} files in ${parsed.path}`;
+    case 'clock':
+      return 'read the clock';
+    case 'env':
+      return `read the environment variable ${parsed.key}`;
+    case 'mcp':
+      return `call ${parsed.tool} on MCP server ${parsed.server}`;
+    default:
+      return capability;
+  }
+}
+
+export function CapabilityList({ capabilities }: { capabilities: readonly string[] }) {
+  if (capabilities.length === 0) return <span className="muted">nothing</span>;
+  return (
+    <ul className="capability-list">
+      {capabilities.map((capability) => (
+        <li key={capability} title={describeCapability(capability)}>
+          <code>{capability}</code>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,100 @@
+import { memo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { useKernelStore } from '../../store/kernel-store.js';
+import { selectGrant, selectGrantIds } from '../../store/sandbox.selectors.js';
+import { selectAgents } from '../../store/selectors.js';
+import { formatClock } from '../common/format.js';
+
+const GrantRow = memo(function GrantRow({ grantId }: { grantId: string }) {
+  const grant = useKernelStore(selectGrant(grantId));
+  const agents = useKernelStore(selectAgents);
+  const revoke = useKernelStore((state) => state.revokeGrant);
+  const [revoking, setRevoking] = useState(false);
+  if (!grant) return null;
+  const agent = agents.find((entry) => entry.id === grant.agentId);
+  return (
+    <tr data-grant={grant.id}>
+      <th scope="row">
+        {agent ? (
+          <>
+            <span className="icon" aria-hidden="true">
+              {agent.icon}
+            </span>{' '}
+            {agent.name}
+          </>
+        ) : (
+          grant.agentId
+        )}
+      </th>
+      <td>
+        <code>{grant.tool === '*' ? 'any tool' : grant.tool}</code>
+      </td>
+      <td>
+        <code>{grant.capability}</code>
+      </td>
+      <td>
+        <span className={`scope scope-${grant.scope}`}>{grant.scope}</span>
+      </td>
+      <td className="num">{formatClock(grant.grantedAt)}</td>
+      <td className="num">{grant.uses}</td>
+      <td className="num">{grant.lastUsedAt === null ? '–' : formatClock(grant.lastUsedAt)}</td>
+      <td className="actions">
+        <button
+          type="button"
+          className="danger"
+          aria-label={`Revoke ${grant.capability} from ${agent?.name ?? grant.agentId}`}
+          disabled={revoking}
+          onClick={() => {
+            setRevoking(true);
+            void revoke(grant.id).then(() => setRevoking(false));
+          }}
+        >
+          Revoke
+        </button>
+      </td>
+    </tr>
+  );
+});
+
+/** Every standing grant, newest first, with its uses; revoking takes effect at the next call. */
+export function GrantsTable() {
+  const ids = useKernelStore(useShallow(selectGrantIds));
+  return (
+    <section className="panel grants" aria-labelledby="grants-title">
+      <div className="panel-head">
+        <h2 id="grants-title">Grants</h2>
+        <span className="muted hint">{ids.length} standing</span>
+      </div>
+      <div className="table-scroll">
+        <table aria-labelledby="grants-title">
+          <thead>
+            <tr>
+              <th scope="col">Agent</th>
+              <th scope="col">Tool</th>
+              <th scope="col">Capability</th>
+              <th scope="col">Scope</th>
+              <th scope="col" className="num">
+                Granted
+              </th>
+              <th scope="col" className="num">
+                Uses
+              </th>
+              <th scope="col" className="num">
+                Last used
+              </th>
+              <th scope="col" className="actions">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {ids.map((id) => (
+              <GrantRow key={id} grantId={id} />
+            ))}
+          </tbody>
+        </table>
+        {ids.length === 0 ? <p className="empty">No grants. Agents are asked when they need a capability.</p> : null}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,12 @@
+import { AuditLog } from './audit-log.js';
+import { GrantsTable } from './grants-table.js';
+
+/** Sandbox: the standing grants above the live audit log. */
+export function SandboxView() {
+  return (
+    <div className="sandbox-view">
+      <GrantsTable />
+      <AuditLog />
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+import type { ReactNode } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { useKernelStore } from '../store/kernel-store.js';
+import { selectKernelInfo, selectProcessTotals } from '../store/selectors.js';
+import { formatBackend, formatBytes, formatRate } from './common/format.js';
+
+function Item({ term, children, title, className }: { term: string; children: ReactNode; title?: string; className?: string }) {
+  return (
+    <div title={title} className={className}>
+      <dt>{term}</dt>
+      <dd>{children}</dd>
+    </div>
+  );
+}
+
+/**
+ * The kernel at a glance: model, backend, memory, throughput. RAM shows what the kernel reports
+ * (the model file, swapped KV in RAM); the kernel does not report its process memory.
+ */
+export function StatusBar() {
+  const info = useKernelStore(selectKernelInfo);
+  const totals = useKernelStore(useShallow(selectProcessTotals));
+  const busySlots = useKernelStore((state) => Object.values(state.processes).filter((process) => process.state === 'running').length);
+  const model = info?.model ?? null;
+
+  return (
+    <footer className="status-bar">
+      <dl aria-label="Kernel status">
+        {model ? (
+          <>
+            <Item term="Model" title={model.path}>
+              {model.name}
+            </Item>
+            <Item term="Backend" title={model.devices.join(', ') || undefined}>
+              {formatBackend(model.backend)}
+              {model.gpuLayers > 0 ? ` ${model.gpuLayers}/${model.totalLayers} layers` : ''} · {model.threads} {model.threads === 1 ? 'thread' : 'threads'}
+            </Item>
+            <Item term="Slots">
+              {busySlots}/{model.slots} busy
+            </Item>
+            <Item term="Context">
+              {model.contextSize} · KV {model.kvType}
+            </Item>
+            <Item term="VRAM">{model.vram ? `${formatBytes(model.vram.usedBytes)} / ${formatBytes(model.vram.totalBytes)}` : 'none (CPU)'}</Item>
+            <Item term="RAM" title="the model file, and KV state swapped out to RAM; the kernel does not report its resident set size">
+              model {formatBytes(model.sizeBytes)} · KV swap {formatBytes(totals.swappedRamBytes)}
+              {totals.swappedDiskBytes > 0 ? ` · disk ${formatBytes(totals.swappedDiskBytes)}` : ''}
+            </Item>
+          </>
+        ) : (
+          <Item term="Model">
+            <span className="model-missing">none loaded{info?.modelError ? `: ${info.modelError}` : ''}</span>
+          </Item>
+        )}
+        <Item term="Total">
+          <span className="num">{formatRate(totals.tokensPerSecond)}</span> tok/s
+        </Item>
+        {info && info.warnings.length > 0 ? (
+          <Item term="Warnings" title={info.warnings.join('\n')}>
+            <span className="warning-count">{info.warnings.length}</span>
+          </Item>
+        ) : null}
+        {info ? <Item term="Scheduler" className="grow">{`${info.scheduler.policy}, quantum ${info.scheduler.quantumTokens}, swap to ${info.scheduler.swap}`}</Item> : null}
+      </dl>
+    </footer>
+  );
+}
