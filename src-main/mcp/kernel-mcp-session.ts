@@ -1,7 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ErrorPayload, SyscallResponse } from '../../src-shared/index.js';
-import { digestArgs, toErrorPayload, type ExternalProcess, type Kernel } from '../kernel/index.js';
+import { digestArgs, KernelError, toErrorPayload, type ExternalProcess, type Kernel } from '../kernel/index.js';
 import { KERNEL_OPERATIONS, operationTools, runOperation } from './kernel-operations.js';
 
 /** The most audit records `amk://audit` returns (the newest). */
@@ -47,15 +47,18 @@ export function createKernelMcpSession(kernel: Kernel, transportName: 'stdio' | 
   let external: ExternalProcess | null = null;
   let closed = false;
 
+  /** One process per session: once it has exited (the user killed it), the session's calls fail. */
   const attach = (): ExternalProcess => {
-    if (closed) throw new Error('the MCP session is closed');
-    if (external?.alive) return external;
+    if (closed) throw new KernelError('INVALID_STATE', 'the MCP session is closed');
+    if (external) return external;
     const client = low.getClientVersion();
     const name = client?.name ?? 'anonymous';
     external = kernel.attachExternal(name, `MCP session over ${transportName}: ${name} ${client?.version ?? ''}`.trim());
     return external;
   };
-  low.oninitialized = () => void attach();
+  low.oninitialized = () => {
+    if (!closed) attach();
+  };
   low.onclose = () => {
     closed = true;
     external?.close('the MCP session closed');
@@ -74,7 +77,16 @@ export function createKernelMcpSession(kernel: Kernel, transportName: 'stdio' | 
     const caller = attach();
     const { name } = request.params;
     const args = request.params.arguments ?? {};
-    if (!(name in KERNEL_OPERATIONS)) return fromSyscall(await caller.callTool(name, args, extra.signal));
+    if (!caller.alive) {
+      return failed({ code: 'INVALID_STATE', message: `this session's process ${caller.pid} has ended (killed by the user?): reconnect to start a new one` });
+    }
+    if (!(name in KERNEL_OPERATIONS)) {
+      try {
+        return fromSyscall(await caller.callTool(name, args, extra.signal));
+      } catch (error) {
+        return failed(toErrorPayload(error));
+      }
+    }
     const started = performance.now();
     let result: CallToolResult;
     try {

@@ -22,7 +22,7 @@ function untilDone(also?: Promise<void>): Promise<void> {
   });
 }
 
-/** A kernel already serving (`amk serve`, the app, another `amk mcp`): from --url/--token, AMK_URL/AMK_TOKEN, or its serve.json. */
+/** A kernel already serving (`amk serve`, another `amk mcp`): from --url/--token, AMK_URL/AMK_TOKEN, or its serve.json. */
 async function runningKernel(flags: { url?: string; token?: string; dataDir?: string }): Promise<{ url: string; token: string } | null> {
   const url = flags.url ?? process.env.AMK_URL;
   const token = flags.token ?? process.env.AMK_TOKEN;
@@ -39,8 +39,8 @@ async function runningKernel(flags: { url?: string; token?: string; dataDir?: st
 
 /**
  * `amk mcp`: the kernel as an MCP server on stdin/stdout. With a kernel already serving this data
- * directory, it relays to that kernel's `/mcp` endpoint, so the client shares its processes, its
- * approver (the app, `amk grants watch`) and its audit log. Otherwise it boots a kernel of its own
+ * directory (`amk serve`), it relays to that kernel's `/mcp` endpoint, so the client shares its
+ * processes, its approvers (the UI, `amk grants watch`) and its audit log. Otherwise it boots a kernel of its own
  * and serves its API on loopback too (serve.json), so `amk grants watch` can answer grant requests.
  */
 export async function mcpStdio(flags: SettingsFlags & { url?: string; token?: string }): Promise<number> {

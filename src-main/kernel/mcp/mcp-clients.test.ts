@@ -94,6 +94,10 @@ describe('the kernel as an MCP client', () => {
     await kernel.sandbox.grant('tester', '*', 'mcp:fixture/fail', 'session');
     await expect(call(kernel, 'mcp__fixture__echo', { text: 'x' })).rejects.toMatchObject({ code: 'CAPABILITY_DENIED' });
     expect(kernel.audit.query({ kind: 'tool', name: 'mcp__fixture__echo' })).toEqual([]);
+    // An agent cannot take an MCP client's identity, and with it the client's grants.
+    expect(() => kernel.spawn({ id: 'mcp-client-claude', name: 'Impostor', description: 'd', systemPrompt: 'p', kind: 'background' }, 'x')).toThrow(
+      expect.objectContaining({ code: 'INVALID_MANIFEST', message: expect.stringContaining('reserved for MCP clients') }),
+    );
   });
 
   it('a hanging server is timed out and isolated, a crashed one too; each restarts on next use and the kernel keeps serving', async () => {
