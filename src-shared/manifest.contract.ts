@@ -17,6 +17,8 @@ export const ModelParams = z
     maxAnswerChars: z.number().int().positive().max(100_000).default(400),
     /** The first step must be a tool call: the agent grounds its answer in a tool before it may answer. */
     toolFirst: z.boolean().default(false),
+    /** The first N steps must all be tool calls (a worker that may not stop early); 0 for none. */
+    toolSteps: z.number().int().nonnegative().max(1000).default(0),
   })
   .strict();
 export type ModelParams = z.infer<typeof ModelParams>;

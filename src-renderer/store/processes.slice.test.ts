@@ -14,7 +14,7 @@ const manifest: AgentManifest = {
   icon: '🔎',
   systemPrompt: 'You research.',
   kind: 'interactive',
-  model: { temperature: 0, maxTokensPerStep: 256, maxSteps: 8, maxAnswerChars: 400, toolFirst: false },
+  model: { temperature: 0, maxTokensPerStep: 256, maxSteps: 8, maxAnswerChars: 400, toolFirst: false, toolSteps: 0 },
   tools: [],
   capabilities: [],
   policy: 'strict',

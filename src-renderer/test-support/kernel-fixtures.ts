@@ -12,7 +12,7 @@ export const manifest: AgentManifest = {
   icon: '🔁',
   systemPrompt: 'Loop.',
   kind: 'background',
-  model: { temperature: 0, maxTokensPerStep: 96, maxSteps: 100, maxAnswerChars: 400, toolFirst: false },
+  model: { temperature: 0, maxTokensPerStep: 96, maxSteps: 100, maxAnswerChars: 400, toolFirst: false, toolSteps: 0 },
   tools: ['calculator'],
   capabilities: ['clock'],
   policy: 'strict',

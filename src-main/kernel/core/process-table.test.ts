@@ -11,7 +11,7 @@ const manifest: AgentManifest = {
   icon: '🤖',
   systemPrompt: 'x',
   kind: 'background',
-  model: { temperature: 0, maxTokensPerStep: 64, maxSteps: 4, maxAnswerChars: 100, toolFirst: false },
+  model: { temperature: 0, maxTokensPerStep: 64, maxSteps: 4, maxAnswerChars: 100, toolFirst: false, toolSteps: 0 },
   tools: ['calculator'],
   capabilities: [],
   policy: 'strict',

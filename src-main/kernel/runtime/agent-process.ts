@@ -149,8 +149,8 @@ export class AgentProcess {
     try {
       const tools = this.manifest.tools.map((name) => this.host.tools.manifest(name));
       const grammar = await this.host.llm.compileGrammar(stepSchema(this.manifest, tools));
-      const toolGrammar =
-        this.manifest.model.toolFirst && tools.length > 0 ? await this.host.llm.compileGrammar(stepSchema(this.manifest, tools, true)) : grammar;
+      const toolSteps = Math.max(this.manifest.model.toolSteps, this.manifest.model.toolFirst ? 1 : 0);
+      const toolGrammar = toolSteps > 0 && tools.length > 0 ? await this.host.llm.compileGrammar(stepSchema(this.manifest, tools, true)) : grammar;
       const system = `${this.manifest.systemPrompt}\n\n${describeTools(tools)}`;
       const prompt = new PromptBuilder(this.host.llm, system, this.task, this.options.prefix ?? []);
       const window = this.host.llm.info.contextSize - this.manifest.model.maxTokensPerStep;
@@ -165,7 +165,7 @@ export class AgentProcess {
         await this.suspended?.wait;
         if (this.terminal) return;
         if (!this.partial || !layout) layout = await this.pager.prepare([this.task, ...this.leadingInputs.slice(-1), ...(this.steps.at(-1)?.inputs.slice(-1) ?? [])].join('\n'));
-        const finished = await this.generateStep(layout, this.steps.length === 0 ? toolGrammar : grammar);
+        const finished = await this.generateStep(layout, this.steps.length < toolSteps ? toolGrammar : grammar);
         if (finished) await this.act(finished.text, finished.tokens);
       }
     } catch (error) {
