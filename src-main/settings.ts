@@ -40,6 +40,7 @@ interface SettingsFile {
   contextSize?: number | 'auto';
   gpuLayers?: number | 'auto';
   kvType?: KvType;
+  embeddingModel?: string;
   quantumTokens?: number;
   swap?: 'ram' | 'disk';
 }
@@ -71,6 +72,7 @@ export interface SettingsFlags {
   context?: string;
   gpuLayers?: string;
   kv?: string;
+  embeddingModel?: string;
   quantum?: string;
   swap?: string;
 }
@@ -122,6 +124,7 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
     contextSize: (flags.context ?? env.AMK_CONTEXT ?? file.contextSize) === 'auto' ? 'auto' : positiveInt('--context', flags.context ?? env.AMK_CONTEXT, (file.contextSize as number | undefined) ?? 4096)!,
     ...gpuLayersSetting(flags.gpuLayers ?? env.AMK_GPU_LAYERS ?? file.gpuLayers),
     ...kvTypeSetting(flags.kv ?? env.AMK_KV ?? file.kvType),
+    ...((flags.embeddingModel ?? env.AMK_EMBEDDING_MODEL ?? file.embeddingModel) ? { embeddingModelPath: resolve((flags.embeddingModel ?? env.AMK_EMBEDDING_MODEL ?? file.embeddingModel)!) } : {}),
     scheduler,
     toolDirs: [join(packageRoot(), 'dist', 'wasm-tools', 'tools')],
     galleryDir: env.AMK_GALLERY_DIR ? resolve(env.AMK_GALLERY_DIR) : join(packageRoot(), 'assets', 'gallery'),

@@ -115,6 +115,13 @@ export const kernelApi = {
     result: z.array(AuditRecord),
   },
   'audit.verify': { params: Empty, result: z.object({ ok: z.boolean(), records: z.number(), problem: z.string().nullable() }) },
+  /** An agent's paged-out memory: the latest blocks, or the best matches for a query (hybrid search). */
+  'memory.blocks': {
+    params: z.object({ agentId: z.string().min(1), query: z.string().max(500).optional(), limit: z.number().int().positive().max(500).default(50) }).strict(),
+    result: z.array(
+      z.object({ blockId: z.string(), role: z.string(), text: z.string(), summary: z.string(), tokens: z.number(), pagedAt: z.number(), score: z.number().nullable() }),
+    ),
+  },
   'gallery.list': { params: Empty, result: z.array(AgentManifest) },
   'tools.list': { params: Empty, result: z.array(ToolManifest) },
   /** External MCP servers (user-facing only: no agent or MCP client reaches these). */

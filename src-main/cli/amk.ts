@@ -11,7 +11,8 @@ const USAGE = `amk: the Agentic Microkernel
 
 usage:
   amk serve [--port N] [--model PATH] [--gpu auto|cpu|cuda|vulkan|metal] [--threads N] [--slots N] [--context N]
-            [--quantum TOKENS] [--swap ram|disk] [--kv f16|q8_0|q4_0] [--gpu-layers auto|N] [--data-dir DIR]
+            [--quantum TOKENS] [--swap ram|disk] [--kv f16|q8_0|q4_0] [--gpu-layers auto|N]
+            [--embedding-model PATH] [--data-dir DIR]
   amk models list | download ID | import FILE.gguf | delete FILE    the models folder of the data directory
   amk run <gallery-id | manifest.json> --task "..." [--model PATH] [--gpu ...] [--threads N] [--grant CAPABILITY ...] [--json]
   amk ps [--all] [--json]          list processes of the running kernel
@@ -44,6 +45,7 @@ const OPTIONS = {
   context: { type: 'string' },
   quantum: { type: 'string' },
   kv: { type: 'string' },
+  'embedding-model': { type: 'string' },
   'gpu-layers': { type: 'string' },
   swap: { type: 'string' },
   'data-dir': { type: 'string' },
@@ -107,6 +109,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(values.context ? { context: values.context } : {}),
     ...(values.quantum ? { quantum: values.quantum } : {}),
     ...(values.kv ? { kv: values.kv } : {}),
+    ...(values['embedding-model'] ? { embeddingModel: values['embedding-model'] } : {}),
     ...(values['gpu-layers'] ? { gpuLayers: values['gpu-layers'] } : {}),
     ...(values.swap ? { swap: values.swap } : {}),
     ...(values['data-dir'] ? { dataDir: values['data-dir'] } : {}),

@@ -91,6 +91,7 @@ export async function serve(flags: SettingsFlags & { port?: string; host?: strin
   writeConnectionFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid });
   const info = kernel.info();
   console.log(`amk kernel ${info.version} serving at ${server.openUrl}`);
+  console.log(`MCP (Streamable HTTP) at ${server.url}/mcp, with the same token as a bearer token`);
   console.log(info.model ? `model: ${info.model.name} (${info.model.backend}, ${info.model.threads} threads, ${info.model.slots} slots)` : `no model: ${info.modelError}`);
   for (const error of kernel.report.galleryErrors) console.error(`gallery: ${error.message}`);
   if (kernel.report.recovered.length > 0) console.log(`recovered ${kernel.report.recovered.length} process(es) from the journal, suspended: ${kernel.report.recovered.join(', ')}`);

@@ -44,6 +44,7 @@ const handlers: Handlers = {
   'grants.decide': (kernel, params: { requestId: string; decision: never }) => kernel.sandbox.decide(params.requestId, params.decision),
   'audit.query': (kernel, params: object) => kernel.audit.query(params),
   'audit.verify': (kernel) => kernel.audit.verify(),
+  'memory.blocks': (kernel, params: { agentId: string; query?: string; limit: number }) => kernel.memoryBlocks(params.agentId, params.query, params.limit),
   'gallery.list': (kernel) => kernel.listGallery(),
   'tools.list': (kernel) => kernel.listTools(),
   'mcp.servers.list': (kernel) => kernel.mcp.list(),

@@ -59,6 +59,8 @@ export interface KernelConfig {
   recovery?: 'resume' | 'suspend';
   /** Where long-term memory (LanceDB) lives; `<data dir>/memory` by default. */
   memoryDir?: string;
+  /** A dedicated embedding model for long-term memory; without one the loaded model embeds. */
+  embeddingModelPath?: string;
 }
 
 export interface SchedulerConfig {
@@ -229,6 +231,7 @@ export class Kernel implements Disposable {
         cacheDir: this.config.dataDir,
         ...(this.config.kvType ? { kvType: this.config.kvType } : {}),
         ...(this.config.gpuLayers === undefined ? {} : { gpuLayers: this.config.gpuLayers }),
+        ...(this.config.embeddingModelPath ? { embeddingModelPath: this.config.embeddingModelPath } : {}),
         ...(this.config.threads === undefined ? {} : { threads: this.config.threads }),
       });
       this.llm = llm;
@@ -605,6 +608,14 @@ export class Kernel implements Disposable {
 
   transcript(pid: number): TranscriptEntry[] {
     return this.table.transcript(pid);
+  }
+
+  /** An agent's paged-out blocks, newest last, or the best matches for a query (the UI's memory search). */
+  async memoryBlocks(agentId: string, query: string | undefined, limit: number): Promise<{ blockId: string; role: string; text: string; summary: string; tokens: number; pagedAt: number; score: number | null }[]> {
+    const memory = this.host().memory;
+    if (!memory.status.available) throw new KernelError('MEMORY_UNAVAILABLE', `long-term memory is unavailable: ${memory.status.reason}`);
+    const blocks = query ? await memory.search([agentId], query, limit) : (await memory.list(agentId)).slice(-limit);
+    return blocks.map((b) => ({ blockId: b.blockId, role: b.role, text: b.text, summary: b.summary, tokens: b.tokens, pagedAt: b.pagedAt, score: 'score' in b ? (b.score as number) : null }));
   }
 
   listGallery(): AgentManifest[] {

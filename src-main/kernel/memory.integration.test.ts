@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KernelEvent } from '../../src-shared/index.js';
 import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
-import { readJournal, type Kernel, type KernelConfig } from './index.js';
+import { handleKernelRequest, readJournal, type Kernel, type KernelConfig } from './index.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -103,6 +103,11 @@ describe('virtual context memory', () => {
     const response = await second.kernel.dispatcher.dispatch(pid, { call: 'memory.search', query: 'Step Result', k: 20 }, new AbortController().signal);
     expect(response).toMatchObject({ ok: true });
     expect((response as { value: { results: unknown[] } }).value.results.length).toBe(Math.min(20, stored));
+    const listed = (await handleKernelRequest(second.kernel, 'memory.blocks', { agentId: 'long-runner', limit: 500 })) as { blockId: string }[];
+    expect(listed.length).toBe(stored);
+    const searched = (await handleKernelRequest(second.kernel, 'memory.blocks', { agentId: 'long-runner', query: 'Result', limit: 3 })) as { score: number | null }[];
+    expect(searched.length).toBe(3);
+    expect(searched.every((block) => typeof block.score === 'number')).toBe(true);
   });
 
   it('a huge message is split into blocks, not dropped, and the agent goes on', async () => {
