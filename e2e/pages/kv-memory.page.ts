@@ -33,6 +33,11 @@ export class KvMemoryPage {
     return this.pagedMemory.getByRole('list', { name: 'Paged-out blocks' }).getByRole('listitem');
   }
 
+  /** Results of the kernel-side hybrid search over the agent's whole paged memory. */
+  get searchResults(): Locator {
+    return this.pagedMemory.getByRole('list', { name: 'Memory search results' }).getByRole('listitem');
+  }
+
   async searchPaged(text: string): Promise<void> {
     await this.pagedMemory.getByLabel('Search paged memory').fill(text);
   }

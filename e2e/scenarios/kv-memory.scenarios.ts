@@ -35,10 +35,10 @@ export function kvMemoryScenarios(app: () => AppUnderTest): void {
     await expectText(memory.pagedMemory, /paged out: [1-9]\d* blocks/);
     await expectAtLeast(memory.pagedBlocks, 1);
     await expectText(memory.pagedBlocks.first(), /\d+ tok[\s\S]*Step \d+:/);
-    await memory.searchPaged('no block says this');
-    await expectText(memory.pagedMemory, 'No block summary matches.');
-    await memory.searchPaged('step 1:');
-    await expectAtLeast(memory.pagedBlocks, 1);
+    // The search box asks the kernel (memory.blocks): hybrid search over all of the agent's paged memory.
+    await memory.searchPaged('Step 1 Result 1');
+    await expectAtLeast(memory.searchResults, 1);
+    await expectText(memory.searchResults.first(), /\d+ tok[\s\S]*score \d\.\d{3}[\s\S]*Step \d+:/);
     await screenshot('kv-memory');
     await memory.searchPaged('');
 

@@ -1,4 +1,5 @@
-import { useDeferredValue, useState } from 'react';
+import { useDeferredValue, useEffect, useState } from 'react';
+import type { KernelResult } from '../../../src-shared/index.js';
 import { useShallow } from 'zustand/react/shallow';
 import { useKernelStore } from '../../store/kernel-store.js';
 import { selectMemoryPids, selectMemoryStatus, selectPagedBlocks, selectProcessMemory, selectRecalls } from '../../store/scheduler.selectors.js';
@@ -70,10 +71,40 @@ function Blocks({ pid, query }: { pid: number; query: string }) {
   );
 }
 
+type Found = KernelResult<'memory.blocks'>;
+
+/** Hybrid search (vector + full text) over everything the agent ever paged out, through `memory.blocks`. */
+function SearchResults({ pid, query }: { pid: number; query: string }) {
+  const agentId = useKernelStore((state) => state.processes[pid]?.agentId ?? null);
+  const call = useKernelStore((state) => state.callKernel);
+  const [found, setFound] = useState<Found | null>(null);
+  useEffect(() => {
+    let current = true;
+    setFound(null);
+    if (agentId) void call('memory.blocks', { agentId, query, limit: 20 }).then((answer) => current && setFound(answer ?? []));
+    return () => {
+      current = false;
+    };
+  }, [agentId, query, call]);
+  if (found === null) return <p className="empty">Searching…</p>;
+  if (found.length === 0) return <p className="empty">Nothing in this agent's long-term memory matches.</p>;
+  return (
+    <div className="paged-blocks">
+      <ul aria-label="Memory search results">
+        {found.map((block) => (
+          <li key={block.blockId}>
+            <code>{block.blockId}</code> <span className="num">{block.tokens} tok</span> <span className="num muted">score {block.score?.toFixed(3)}</span>
+            <span className="block-summary">{block.summary}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
 /**
- * Per agent: its window by region and the blocks it paged out to long-term memory, with a search
- * over their summaries. The kernel has no call to search an agent's memory from outside (agents
- * use memory_search), so the search covers the blocks this page saw being paged out.
+ * Per agent: its window by region and the blocks it paged out to long-term memory; the search box
+ * searches all of the agent's paged memory in the kernel (hybrid: vector and full text).
  */
 export function PagedMemory() {
   const pids = useKernelStore(useShallow(selectMemoryPids));
@@ -100,7 +131,7 @@ export function PagedMemory() {
           <input
             type="search"
             aria-label="Search paged memory"
-            placeholder="Search block summaries"
+            placeholder="Search this agent's memory"
             value={query}
             disabled={pid === null}
             onChange={(event) => setQuery(event.target.value)}
@@ -112,7 +143,7 @@ export function PagedMemory() {
       ) : (
         <div className="paged-body">
           <Layout pid={pid} />
-          <Blocks pid={pid} query={deferredQuery} />
+          {deferredQuery.trim() === '' ? <Blocks pid={pid} query="" /> : <SearchResults pid={pid} query={deferredQuery.trim()} />}
         </div>
       )}
     </section>
