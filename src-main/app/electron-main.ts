@@ -10,12 +10,14 @@ import type { KernelEvent } from '../../src-shared/index.js';
 import { BRIDGE_CHANNELS } from '../../src-shared/index.js';
 import { Kernel, type KernelConfig } from '../kernel/index.js';
 import { ModelManager } from '../models/index.js';
+import { removeConnectionFile, startKernelServer, writeConnectionFile, type KernelServer } from '../server/index.js';
 import { packageRoot, resolveKernelConfig } from '../settings.js';
 import { createMainWindow, hardenSessions, installMenu, notifyGrantRequest } from './app-window.js';
 import { handleBridgeRequest, isTrustedSender } from './ipc-guard.js';
 
 const appRoot = packageRoot();
 let kernel: Kernel | null = null;
+let server: KernelServer | null = null;
 let window: BrowserWindow | null = null;
 
 /** The model to load: configured, installed, or the catalogue default, downloaded with a progress bar. */
@@ -55,6 +57,9 @@ async function boot(): Promise<void> {
   kernel.bus.on((event) => {
     if (event.type === 'grant.requested' && event.request.count === 1 && window) notifyGrantRequest(window, event.request.agentName, event.request.summary);
   });
+  // The same loopback API as `amk serve`, so `amk ps`, `amk grants` and `amk mcp` reach the desktop app too.
+  server = await startKernelServer({ kernel, port: 0, rendererDir: join(appRoot, 'dist', 'renderer') });
+  writeConnectionFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid });
 }
 
 function bridgeIpc(): void {
@@ -107,7 +112,10 @@ if (!app.requestSingleInstanceLock()) {
     quitting = true;
     const stopping = kernel;
     kernel = null;
-    void stopping.dispose().finally(() => app.quit());
+    removeConnectionFile(stopping.config.dataDir);
+    void (server?.close() ?? Promise.resolve())
+      .then(() => stopping.dispose())
+      .finally(() => app.quit());
   });
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
