@@ -1,8 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A loopback HTTP server for tool tests: GET echoes the path, POST echoes the body, /big floods. */
-export async function startHttpFixture(): Promise<{ url: string; port: number; requests: string[]; close: () => Promise<void> }> {
+export interface HttpFixture {
+  /** http://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  /** "GET /page", in arrival order. */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+/** A loopback HTTP server for tool tests (unit and e2e): GET echoes the path, POST echoes the body, /big floods. */
+export async function startHttpFixture(): Promise<HttpFixture> {
   const requests: string[] = [];
   const server: Server = createServer((request, response) => {
     requests.push(`${request.method} ${request.url}`);
@@ -26,6 +35,10 @@ export async function startHttpFixture(): Promise<{ url: string; port: number; r
     url: `http://127.0.0.1:${port}`,
     port,
     requests,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
