@@ -13,13 +13,13 @@ import type {
   ToolManifest,
   TranscriptEntry,
 } from '../../src-shared/index.js';
-import { defaultPriorityClass, emptyCounters, EXTERNAL_AGENT_PREFIX, isExternalAgentId, isTerminal, parseAgentManifest } from '../../src-shared/index.js';
+import { defaultPriorityClass, EXTERNAL_AGENT_PREFIX, isExternalAgentId, isTerminal, parseAgentManifest } from '../../src-shared/index.js';
 import { lockDataDir } from './core/data-dir-lock.js';
 import { DisposableStore, toDisposable, type Disposable } from './core/disposable.js';
 import { EventBus } from './core/event-bus.js';
 import { Journal, readJournal } from './core/journal.js';
 import { KernelError, toErrorPayload } from './core/kernel-error.js';
-import { ProcessTable } from './core/process-table.js';
+import { freshProcessInfo, ProcessTable } from './core/process-table.js';
 import { SyscallDispatcher } from './core/syscall-dispatcher.js';
 import { loadLlamaBackend, type GpuChoice, type LlmBackend } from './llm/index.js';
 import { InterruptController, WebhookListener } from './interrupts/index.js';
@@ -433,25 +433,7 @@ export class Kernel implements Disposable {
       class: priorityClass ?? manifest.priority?.class ?? defaultPriorityClass(manifest.kind),
       nice: manifest.priority?.nice ?? 0,
     };
-    const info: ProcessInfo = {
-      pid,
-      agentId: manifest.id,
-      name: manifest.name,
-      icon: manifest.icon,
-      kind: manifest.kind,
-      task,
-      state: 'new',
-      priority,
-      slot: null,
-      counters: emptyCounters(),
-      createdAt: Date.now(),
-      startedAt: null,
-      lastRunAt: null,
-      exitedAt: null,
-      exit: null,
-      swap: null,
-      memory: null,
-    };
+    const info = freshProcessInfo(pid, manifest, task, priority);
     this.bus.emit({ type: 'proc.spawned', process: info, manifest });
     this.sandbox.provider.warm(manifest.tools);
     return { info, process: new AgentProcess(host, pid, manifest, task, priority, { session, ...extra }) };

@@ -1,8 +1,8 @@
-import type { AgentManifest, ProcessInfo, ProcessState, SyscallResponse } from '../../../src-shared/index.js';
+import type { AgentManifest, ProcessState, SyscallResponse } from '../../../src-shared/index.js';
 import { EXTERNAL_AGENT_PREFIX, emptyCounters, isTerminal, parseAgentManifest } from '../../../src-shared/index.js';
 import type { EventBus } from '../core/event-bus.js';
 import { KernelError } from '../core/kernel-error.js';
-import type { ProcessTable } from '../core/process-table.js';
+import { freshProcessInfo, type ProcessTable } from '../core/process-table.js';
 import type { SyscallDispatcher } from '../core/syscall-dispatcher.js';
 
 export interface ExternalHost {
@@ -53,26 +53,7 @@ export class ExternalProcess {
     if (!parsed.ok) throw new KernelError('INTERNAL', parsed.message);
     const manifest: AgentManifest = parsed.manifest;
     this.pid = host.table.nextPid();
-    const now = Date.now();
-    const info: ProcessInfo = {
-      pid: this.pid,
-      agentId: this.agentId,
-      name: manifest.name,
-      icon: manifest.icon,
-      kind: 'interactive',
-      task: detail,
-      state: 'new',
-      priority: { class: 'interactive', nice: 0 },
-      slot: null,
-      counters: emptyCounters(),
-      createdAt: now,
-      startedAt: null,
-      lastRunAt: null,
-      exitedAt: null,
-      exit: null,
-      swap: null,
-      memory: null,
-    };
+    const info = freshProcessInfo(this.pid, manifest, detail, { class: 'interactive', nice: 0 });
     host.bus.emit({ type: 'proc.spawned', process: info, manifest });
     this.stopWatching = host.bus.on((event) => {
       if (event.type === 'proc.exited' && event.pid === this.pid) this.ended();
