@@ -55,11 +55,27 @@ function readSettingsFile(dataDir: string): SettingsFile {
   }
 }
 
-/** The first GGUF in `<data dir>/models`, where the app keeps the models it downloads. */
-function installedModel(dataDir: string): string | null {
+/** The catalogue of recommended models: AMK_CATALOG, else the one shipped in assets/. */
+export function catalogPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.AMK_CATALOG ? resolve(env.AMK_CATALOG) : join(packageRoot(), 'assets', 'models.json');
+}
+
+/** Files the catalogue names as embedding models: never picked as the chat model. */
+function embeddingFiles(catalog: string): Set<string> {
+  try {
+    const parsed = JSON.parse(readFileSync(catalog, 'utf8')) as { models?: { file?: string; role?: string }[] };
+    return new Set((parsed.models ?? []).filter((model) => model.role === 'embedding').map((model) => String(model.file)));
+  } catch {
+    return new Set();
+  }
+}
+
+/** The first chat GGUF in `<data dir>/models`, where the app keeps the models it downloads. */
+function installedModel(dataDir: string, catalog: string): string | null {
   const directory = join(dataDir, 'models');
   if (!existsSync(directory)) return null;
-  const gguf = readdirSync(directory).filter((file) => file.endsWith('.gguf')).sort();
+  const skip = embeddingFiles(catalog);
+  const gguf = readdirSync(directory).filter((file) => file.endsWith('.gguf') && !skip.has(file)).sort();
   return gguf[0] ? join(directory, gguf[0]) : null;
 }
 
@@ -106,7 +122,8 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
   const file = readSettingsFile(dataDir);
   const gpu = (flags.gpu ?? env.AMK_GPU ?? file.gpu ?? 'auto') as GpuChoice;
   if (!GPU_CHOICES.includes(gpu)) throw new Error(`--gpu must be one of ${GPU_CHOICES.join(', ')}, got "${gpu}"`);
-  const model = flags.model ?? env.AMK_MODEL ?? file.model ?? installedModel(dataDir);
+  const catalog = catalogPath(env);
+  const model = flags.model ?? env.AMK_MODEL ?? file.model ?? installedModel(dataDir, catalog);
   const threads = positiveInt('--threads', flags.threads ?? env.AMK_THREADS, file.threads);
   const swap = flags.swap ?? env.AMK_SWAP ?? file.swap ?? DEFAULT_SCHEDULER.swap;
   if (swap !== 'ram' && swap !== 'disk') throw new Error(`--swap must be ram or disk, got "${swap}"`);
@@ -127,6 +144,7 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
     ...((flags.embeddingModel ?? env.AMK_EMBEDDING_MODEL ?? file.embeddingModel) ? { embeddingModelPath: resolve((flags.embeddingModel ?? env.AMK_EMBEDDING_MODEL ?? file.embeddingModel)!) } : {}),
     scheduler,
     toolDirs: [join(packageRoot(), 'dist', 'wasm-tools', 'tools')],
+    catalogPath: catalog,
     galleryDir: env.AMK_GALLERY_DIR ? resolve(env.AMK_GALLERY_DIR) : join(packageRoot(), 'assets', 'gallery'),
     version: packageVersion(),
   };

@@ -15,6 +15,8 @@ export interface AmkBridge {
   invoke<M extends KernelMethod>(method: M, params: KernelParams<M>): Promise<KernelResult<M>>;
   /** Returns the unsubscribe function. */
   subscribe(listener: (event: KernelEvent) => void): () => void;
+  /** The path of a file the user picked or dropped (Electron's webUtils), so main can import it by path. */
+  pathForFile?(file: object): string;
 }
 
 /** What crosses `amk:invoke`: checked in main before anything runs. */

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ErrorPayload } from './errors.js';
 import { AgentManifest } from './manifest.contract.js';
 import { ModelInfo } from './model.contract.js';
+import { DownloadProgress, InstalledModel } from './model-manager.contract.js';
 import { ExitStatus, Priority, ProcessCounters, ProcessInfo, ProcessState } from './process.contract.js';
 import { AgentAction } from './syscall.contract.js';
 import { InterruptBinding, InterruptSource } from './interrupt.contract.js';
@@ -13,6 +14,12 @@ export const KernelEvent = z.discriminatedUnion('type', [
   z.object({ ...envelope, type: z.literal('kernel.started'), version: z.string() }),
   z.object({ ...envelope, type: z.literal('model.loaded'), model: ModelInfo }),
   z.object({ ...envelope, type: z.literal('model.failed'), error: ErrorPayload }),
+  /** llama.cpp reading a model into memory: progress from 0 to 1 (not journaled). */
+  z.object({ ...envelope, type: z.literal('model.loading'), path: z.string(), progress: z.number().min(0).max(1) }),
+  /** A model download's progress, about four times a second (not journaled). */
+  z.object({ ...envelope, type: z.literal('model.download'), progress: DownloadProgress }),
+  /** The models folder changed: a download finished, a file was imported or deleted, another model loaded. */
+  z.object({ ...envelope, type: z.literal('models.changed'), installed: z.array(InstalledModel), inUse: z.string().nullable() }),
   z.object({ ...envelope, type: z.literal('proc.spawned'), process: ProcessInfo, manifest: AgentManifest }),
   z.object({
     ...envelope,

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { ErrorPayload } from './errors.js';
 import { KernelEvent } from './event.contract.js';
 import { AgentManifest } from './manifest.contract.js';
-import { KernelInfo } from './model.contract.js';
+import { KernelInfo, ModelInfo } from './model.contract.js';
+import { DownloadProgress, InstalledModel, ModelsOverview } from './model-manager.contract.js';
 import { Nice, PriorityClass, ProcessInfo } from './process.contract.js';
 import { ToolManifest } from './tool.contract.js';
 import { TranscriptEntry } from './transcript.contract.js';
@@ -129,6 +130,17 @@ export const kernelApi = {
   /** Registers a server, or replaces the one with that name, and starts it: the status says whether it came up. */
   'mcp.servers.add': { params: McpServerConfig, result: McpServerStatus },
   'mcp.servers.remove': { params: z.object({ name: McpServerName }).strict(), result: Ok },
+  /** The models screen: catalogue, installed files, downloads under way, the model in use and the GPU. */
+  'models.list': { params: Empty, result: ModelsOverview },
+  /** Starts (or joins) the download of a catalogue model in the background; progress comes as model.download events. */
+  'models.download': { params: z.object({ id: z.string().min(1) }).strict(), result: DownloadProgress },
+  /** Stops a download; the partial file is kept, so the next download resumes it. */
+  'models.cancel': { params: z.object({ id: z.string().min(1) }).strict(), result: Ok },
+  /** Copies a GGUF from a path on the kernel's machine into the models folder, after checking its header. */
+  'models.import': { params: z.object({ path: z.string().min(1).max(4096) }).strict(), result: InstalledModel },
+  'models.delete': { params: z.object({ file: z.string().min(1).max(255) }).strict(), result: Ok },
+  /** Loads an installed model in place of the current one (refused while agents are live) and remembers it as the default. */
+  'models.load': { params: z.object({ file: z.string().min(1).max(255) }).strict(), result: ModelInfo },
   /** Starts the event stream on this connection. */
   'events.subscribe': { params: Empty, result: Ok },
 } as const;

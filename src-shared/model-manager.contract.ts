@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GpuBackend } from './model.contract.js';
 
 export const CatalogModel = z.object({
   id: z.string(),
@@ -35,3 +36,30 @@ export const DownloadProgress = z.object({
   error: z.string().optional(),
 });
 export type DownloadProgress = z.infer<typeof DownloadProgress>;
+
+/** What llama.cpp found on this machine, whether or not a model is loaded. */
+export const GpuStatus = z.object({
+  /** What the settings asked for: auto, cpu, cuda, vulkan or metal. */
+  choice: z.string(),
+  backend: GpuBackend,
+  devices: z.array(z.string()),
+  vram: z.object({ totalBytes: z.number(), usedBytes: z.number() }).nullable(),
+  /** Why the asked-for backend could not be used, when it could not. */
+  error: z.string().nullable(),
+});
+export type GpuStatus = z.infer<typeof GpuStatus>;
+
+/** The models screen: the catalogue, what is installed and in use, downloads under way, the GPU. */
+export const ModelsOverview = z.object({
+  directory: z.string(),
+  defaultId: z.string().nullable(),
+  catalog: z.array(CatalogModel),
+  installed: z.array(InstalledModel),
+  /** Path of the loaded model, if any. */
+  inUse: z.string().nullable(),
+  /** Path of a model being loaded now, if any. */
+  loading: z.string().nullable(),
+  downloads: z.array(DownloadProgress),
+  gpu: GpuStatus,
+});
+export type ModelsOverview = z.infer<typeof ModelsOverview>;

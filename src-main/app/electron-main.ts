@@ -6,12 +6,12 @@
  */
 import { app, type BrowserWindow, dialog, ipcMain, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
 import { join } from 'node:path';
-import type { KernelEvent } from '../../src-shared/index.js';
+import type { DownloadProgress, KernelEvent } from '../../src-shared/index.js';
 import { BRIDGE_CHANNELS } from '../../src-shared/index.js';
-import { Kernel, type KernelConfig } from '../kernel/index.js';
-import { ModelManager } from '../models/index.js';
+import { Kernel } from '../kernel/index.js';
 import { removeConnectionFile, startKernelServer, writeConnectionFile, type KernelServer } from '../server/index.js';
 import { packageRoot, resolveKernelConfig } from '../settings.js';
+import { provideModel } from './first-run.js';
 import { createMainWindow, hardenSessions, installMenu, notifyGrantRequest } from './app-window.js';
 import { handleBridgeRequest, isTrustedSender } from './ipc-guard.js';
 
@@ -20,46 +20,29 @@ let kernel: Kernel | null = null;
 let server: KernelServer | null = null;
 let window: BrowserWindow | null = null;
 
-/** The model to load: configured, installed, or the catalogue default, downloaded with a progress bar. */
-async function chooseModel(config: KernelConfig): Promise<string | null> {
-  if (config.modelPath) return config.modelPath;
-  const models = new ModelManager(config.dataDir, join(appRoot, 'assets', 'models.json'));
-  const installed = (await models.installed()).find((model) => model.catalogId === null || models.catalog.models.find((m) => m.id === model.catalogId)?.role === 'chat');
-  if (installed) return installed.path;
-  try {
-    return await models.download(models.catalog.default, (progress) => {
-      window?.setProgressBar(progress.totalBytes > 0 ? progress.receivedBytes / progress.totalBytes : 2);
-      const speed = `${(progress.bytesPerSecond / 1e6).toFixed(1)} MB/s`;
-      const left = progress.secondsLeft === null ? '' : `, ${Math.ceil(progress.secondsLeft)} s left`;
-      window?.setTitle(`Agentic Microkernel: downloading ${progress.id} (${progress.state}, ${speed}${left})`);
-    });
-  } catch (error) {
-    await dialog.showMessageBox({
-      type: 'warning',
-      message: 'The default model could not be downloaded',
-      detail: `${(error as Error).message}\n\nThe app opens without a model; the download resumes on the next start, or import a GGUF file.`,
-    });
-    return null;
-  } finally {
-    window?.setProgressBar(-1);
-    window?.setTitle('Agentic Microkernel');
-  }
+/** Taskbar progress and title while the default model downloads; the window's Models screen shows the rest. */
+function showDownload(progress: DownloadProgress): void {
+  if (!window || window.isDestroyed()) return;
+  const done = progress.state === 'done' || progress.state === 'failed';
+  window.setProgressBar(done ? -1 : progress.totalBytes > 0 ? progress.receivedBytes / progress.totalBytes : 2);
+  const speed = `${(progress.bytesPerSecond / 1e6).toFixed(1)} MB/s`;
+  const left = progress.secondsLeft === null ? '' : `, ${Math.ceil(progress.secondsLeft)} s left`;
+  window.setTitle(done ? 'Agentic Microkernel' : `Agentic Microkernel: downloading ${progress.id} (${progress.state}, ${speed}${left})`);
 }
 
 async function boot(): Promise<void> {
   const config = resolveKernelConfig({});
-  const modelPath = await chooseModel(config);
-  kernel = await Kernel.boot({ ...config, modelPath });
-  const info = kernel.info();
-  if (!info.model) {
-    await dialog.showMessageBox({ type: 'warning', message: 'No model is loaded', detail: `${info.modelError ?? 'unknown reason'}\n\nThe app stays open; agents can run once a model is loaded.` });
-  }
+  // The kernel serves at once, with or without a model: the window opens on it and shows the model's progress.
+  kernel = await Kernel.boot(config);
   kernel.bus.on((event) => {
     if (event.type === 'grant.requested' && event.request.count === 1 && window) notifyGrantRequest(window, event.request.agentName, event.request.summary);
   });
   // The same loopback API as `amk serve`, so `amk ps`, `amk grants` and `amk mcp` reach the desktop app too.
   server = await startKernelServer({ kernel, port: 0, rendererDir: join(appRoot, 'dist', 'renderer') });
   writeConnectionFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid });
+  const outcome = await provideModel(kernel, showDownload);
+  if (window && !window.isDestroyed()) window.setProgressBar(-1);
+  if (outcome.kind === 'no-model') await dialog.showMessageBox({ type: 'warning', message: outcome.title, detail: outcome.reason });
 }
 
 function bridgeIpc(): void {

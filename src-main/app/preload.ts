@@ -3,7 +3,7 @@
  * subscribe → unsubscribe) under `window.amk`, never `ipcRenderer` itself, and only on the amk:
  * channels. Bundled to CommonJS (sandboxed preloads may require nothing but electron).
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import type { AmkBridge, BridgeReply, KernelEvent } from '../../src-shared/index.js';
 import { BRIDGE_CHANNELS, BRIDGE_PREFIX } from '../../src-shared/bridge.contract.js';
 
@@ -30,6 +30,10 @@ const bridge = {
       listeners.delete(listener);
       if (listeners.size === 0) ipcRenderer.send(BRIDGE_CHANNELS.unsubscribe);
     };
+  },
+  pathForFile(file) {
+    // Only the path of a File the user picked or dropped: the renderer cannot name arbitrary paths this way.
+    return webUtils.getPathForFile(file as File);
   },
 } satisfies AmkBridge;
 

@@ -13,7 +13,8 @@ usage:
   amk serve [--port N] [--model PATH] [--gpu auto|cpu|cuda|vulkan|metal] [--threads N] [--slots N] [--context N]
             [--quantum TOKENS] [--swap ram|disk] [--kv f16|q8_0|q4_0] [--gpu-layers auto|N]
             [--embedding-model PATH] [--data-dir DIR]
-  amk models list | download ID | import FILE.gguf | delete FILE    the models folder of the data directory
+  amk models list | download ID | import FILE.gguf | delete FILE | use FILE
+                                        the models folder of the data directory
   amk run <gallery-id | manifest.json> --task "..." [--model PATH] [--gpu ...] [--threads N] [--grant CAPABILITY ...] [--json]
   amk ps [--all] [--json]          list processes of the running kernel
   amk top [--interval MS] [--once]  live view of the running kernel

@@ -1,10 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { handleKernelRequest, Kernel, type KernelConfig } from '../kernel/index.js';
-import { removeConnectionFile, startKernelServer, writeConnectionFile } from '../server/index.js';
-import { ModelManager } from '../models/index.js';
-import { defaultDataDir, packageRoot, resolveKernelConfig, type SettingsFlags } from '../settings.js';
+import { handleKernelRequest, Kernel, ModelManager, type KernelConfig } from '../kernel/index.js';
+import { connectKernel, readConnectionFile, removeConnectionFile, startKernelServer, writeConnectionFile } from '../server/index.js';
+import { catalogPath, defaultDataDir, packageRoot, resolveKernelConfig, type SettingsFlags } from '../settings.js';
 import { EXIT, UsageError, formatDuration } from './cli-io.js';
 
 /** A gallery id, or a path to a manifest file. */
@@ -105,9 +104,24 @@ export async function serve(flags: SettingsFlags & { port?: string; host?: strin
   return EXIT.ok;
 }
 
-/** `amk models list | download ID | import FILE | delete FILE`: the data directory's models folder. */
+/**
+ * `amk models list | download ID | import FILE | delete FILE | use FILE`: the data directory's
+ * models folder. While a kernel serves that folder, changes go through it (it knows which model
+ * is in use); `use` needs one.
+ */
 export async function models([action, argument]: string[], dataDir?: string): Promise<number> {
-  const manager = new ModelManager(dataDir ? resolve(dataDir) : defaultDataDir(), join(packageRoot(), 'assets', 'models.json'));
+  const directory = dataDir ? resolve(dataDir) : defaultDataDir();
+  const manager = new ModelManager(directory, catalogPath());
+  const running = readConnectionFile(directory);
+  const viaKernel = async <T>(call: (client: Awaited<ReturnType<typeof connectKernel>>) => Promise<T>): Promise<T> => {
+    if (!running) throw new Error(`no running kernel found (no ${directory}/serve.json): start one with \`amk serve\``);
+    const client = await connectKernel(running.url, running.token);
+    try {
+      return await call(client);
+    } finally {
+      client.close();
+    }
+  };
   switch (action) {
     case 'list':
     case undefined: {
@@ -132,13 +146,20 @@ export async function models([action, argument]: string[], dataDir?: string): Pr
     }
     case 'import':
       if (!argument) throw new UsageError('usage: amk models import FILE.gguf');
-      console.log(await manager.import(argument));
+      console.log(running ? (await viaKernel((client) => client.call('models.import', { path: resolve(argument) }))).path : await manager.import(argument));
       return EXIT.ok;
     case 'delete':
       if (!argument) throw new UsageError('usage: amk models delete FILE');
-      await manager.delete(argument, null);
+      if (running) await viaKernel((client) => client.call('models.delete', { file: argument }));
+      else await manager.delete(argument, null);
       return EXIT.ok;
+    case 'use': {
+      if (!argument) throw new UsageError('usage: amk models use FILE');
+      const model = await viaKernel((client) => client.call('models.load', { file: argument }));
+      console.log(`loaded ${model.name}: ${model.backend}, ${model.gpuLayers}/${model.totalLayers} layers on the GPU, context ${model.contextSize}`);
+      return EXIT.ok;
+    }
     default:
-      throw new UsageError(`unknown models action "${action}" (list, download, import, delete)`);
+      throw new UsageError(`unknown models action "${action}" (list, download, import, delete, use)`);
   }
 }

@@ -7,6 +7,7 @@ export type { EventStream } from './core/event-bus.js';
 export { defaultThreadCount, inspectModelFile, type GpuChoice } from './llm/index.js';
 export { loadLlamaBackend, type LlmBackend } from './llm/index.js';
 export { MemoryManager } from './memory/index.js';
+export { ModelManager, downloadModel, type ModelLibrary } from './models/index.js';
 export { ContextPager, PromptBuilder, type StepRecord } from './runtime/index.js';
 export { EventBus } from './core/event-bus.js';
 export { digestArgs } from './core/audit-log.js';

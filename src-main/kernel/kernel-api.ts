@@ -49,6 +49,12 @@ const handlers: Handlers = {
   'tools.list': (kernel) => kernel.listTools(),
   'mcp.servers.list': (kernel) => kernel.mcp.list(),
   'mcp.servers.add': (kernel, params: McpServerConfig) => kernel.mcp.add(params),
+  'models.list': (kernel) => kernel.models.overview(),
+  'models.download': (kernel, params: { id: string }) => kernel.models.startDownload(params.id),
+  'models.cancel': (kernel, params: { id: string }) => (kernel.models.cancel(params.id), { ok: true }),
+  'models.import': (kernel, params: { path: string }) => kernel.models.import(params.path),
+  'models.delete': async (kernel, params: { file: string }) => (await kernel.models.delete(params.file), { ok: true }),
+  'models.load': (kernel, params: { file: string }) => kernel.useModel(params.file),
   'mcp.servers.remove': async (kernel, params: { name: string }) => (await kernel.mcp.remove(params.name), { ok: true }),
 };
 

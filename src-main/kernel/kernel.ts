@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   AgentManifest,
+  ModelInfo,
   InterruptBinding,
   InterruptTrigger,
   KernelEvent,
@@ -26,6 +27,7 @@ import { InterruptController, WebhookListener } from './interrupts/index.js';
 import { AgentProcess, historyFromTranscript, loadGallery, preferSnapshotTokens, validateAgentArgs, type AgentHost, type AgentOptions } from './runtime/index.js';
 import { planHandoff, SnapshotStore, type HandoffMode } from './ipc/index.js';
 import { MemoryManager } from './memory/index.js';
+import { ModelLibrary } from './models/index.js';
 import { DEFAULT_FAIR_SHARE, fairSharePolicy, fcfsPolicy, KvSwapper, SlotScheduler, type SwapLocation } from './scheduler/index.js';
 import { ToolRegistry } from './tools/index.js';
 import { Sandbox } from './sandbox/index.js';
@@ -61,6 +63,8 @@ export interface KernelConfig {
   memoryDir?: string;
   /** A dedicated embedding model for long-term memory; without one the loaded model embeds. */
   embeddingModelPath?: string;
+  /** The catalogue of recommended models the models screen offers (assets/models.json). */
+  catalogPath?: string;
 }
 
 export interface SchedulerConfig {
@@ -99,6 +103,8 @@ export class Kernel implements Disposable {
   private snapshots: SnapshotStore | null = null;
   private memory: MemoryManager | null = null;
   private modelError: string | null = null;
+  private loadingModel: string | null = null;
+  private library: ModelLibrary | null = null;
   private readonly startedAt = Date.now();
   readonly report: BootReport = { journalSkippedLines: [], galleryErrors: [], recovered: [], interruptErrors: [] };
   private readonly webhook = new WebhookListener();
@@ -172,6 +178,16 @@ export class Kernel implements Disposable {
     this.report.galleryErrors = gallery.errors;
     this.warnings.push(...gallery.errors.map((error) => `gallery: ${error.message}`));
 
+    this.library = this.store.add(
+      new ModelLibrary({
+        dataDir: this.config.dataDir,
+        catalogPath: this.config.catalogPath ?? null,
+        gpu: this.config.gpu,
+        emit: (body) => this.bus.emit(body),
+        modelState: () => ({ inUse: this.llm?.info.path ?? null, loading: this.loadingModel }),
+      }),
+    );
+
     this.bus.emit({ type: 'kernel.started', version: this.config.version });
     if (this.config.modelPath) await this.loadModel(this.config.modelPath);
     else this.modelError = 'no model configured: pass --model PATH or set AMK_MODEL';
@@ -221,9 +237,57 @@ export class Kernel implements Disposable {
     return this.table.get(pid);
   }
 
+  /** The models folder, catalogue and downloads. */
+  get models(): ModelLibrary {
+    if (!this.library) throw new KernelError('INVALID_STATE', 'the kernel has not started');
+    return this.library;
+  }
+
+  /**
+   * Loads an installed model in place of the current one. Live agents hold KV state of the
+   * current model, so it is refused while any are live; the choice is remembered for the next start.
+   */
+  async useModel(file: string): Promise<ModelInfo> {
+    const path = this.models.manager.pathOf(file);
+    if (this.loadingModel) throw new KernelError('INVALID_STATE', `${this.loadingModel} is being loaded; wait for it`);
+    const live = this.table.live().filter((info) => !isExternalAgentId(info.agentId));
+    if (live.length > 0) {
+      throw new KernelError('INVALID_STATE', `${live.length} agent(s) are live on the current model (pids ${live.map((info) => info.pid).join(', ')}); stop them first`);
+    }
+    await this.unloadModel();
+    await this.loadModel(path);
+    await this.models.announce();
+    if (!this.llm) throw new KernelError('MODEL_INVALID', this.modelError ?? `${file} could not be loaded`);
+    this.models.remember(path);
+    return this.llm.info;
+  }
+
+  private async unloadModel(): Promise<void> {
+    const { llm, scheduler, memory } = this;
+    this.llm = null;
+    this.scheduler = null;
+    this.snapshots = null;
+    this.memory = null;
+    this.modelError = 'the model was unloaded';
+    if (memory) {
+      this.store.delete(memory);
+      await memory.dispose();
+    }
+    await scheduler?.dispose();
+    await llm?.dispose();
+  }
+
   private async loadModel(modelPath: string): Promise<void> {
+    this.loadingModel = modelPath;
+    let reported = -1;
     try {
       const llm = await loadLlamaBackend({
+        onLoadProgress: (progress) => {
+          // A step every 5% is smooth enough for a progress bar.
+          if (progress < 1 && progress - reported < 0.05) return;
+          reported = progress;
+          this.bus.emit({ type: 'model.loading', path: modelPath, progress: Math.min(1, Math.max(0, progress)) });
+        },
         modelPath,
         gpu: this.config.gpu,
         contextSize: this.config.contextSize,
@@ -249,11 +313,14 @@ export class Kernel implements Disposable {
       this.memory = this.store.add(new MemoryManager(this.config.memoryDir ?? join(this.config.dataDir, 'memory'), llm, (body) => this.bus.emit(body)));
       await this.memory.open();
       if (!this.memory.status.available) this.warnings.push(`long-term memory: ${this.memory.status.reason}; agents run without it`);
+      this.modelError = null;
       this.bus.emit({ type: 'model.loaded', model: llm.info });
     } catch (error) {
       const payload = toErrorPayload(error);
       this.modelError = payload.message;
       this.bus.emit({ type: 'model.failed', error: payload });
+    } finally {
+      this.loadingModel = null;
     }
   }
 

@@ -1,7 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Kernel } from '../kernel/index.js';
-import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
+import { bootTestKernel, tempDir, testModelPath } from '../test-support/fixtures.js';
 import { connectKernel, startKernelServer, type KernelServer } from './index.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -92,5 +93,30 @@ describe('amk serve', () => {
     expect(page.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(await page.text()).toContain('<title>amk</title>');
     expect((await fetch(`${server.url}/..%2f..%2fetc%2fpasswd`)).status).toBe(404);
+  });
+});
+
+describe('model upload (a GGUF dropped on the browser UI)', () => {
+  const upload = (server: KernelServer, name: string, body: Buffer, headers: Record<string, string> = { authorization: `Bearer ${server.token}` }) =>
+    fetch(`${server.url}/models/upload?name=${encodeURIComponent(name)}`, { method: 'PUT', headers, body });
+
+  it('installs a whole GGUF sent with the token, and refuses the rest with a reason', async () => {
+    const { kernel, server } = await serve();
+    const model = readFileSync(testModelPath());
+    expect((await upload(server, 'dropped.gguf', model, {})).status).toBe(401);
+    expect((await upload(server, 'dropped.gguf', model, { authorization: `Bearer ${server.token}`, origin: 'http://evil.example' })).status).toBe(403);
+
+    const cut = await upload(server, 'cut.gguf', model.subarray(0, 300_000));
+    expect(cut.status).toBe(400);
+    expect(((await cut.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/cut\.gguf is (cut off|damaged)/) });
+    const badName = await upload(server, '../escape.gguf', model);
+    expect(badName.status).toBe(400);
+
+    const ok = await upload(server, 'dropped.gguf', model);
+    expect(ok.status).toBe(201);
+    expect(((await ok.json()) as { model: { file: string; sizeBytes: number } }).model).toMatchObject({ file: 'dropped.gguf', sizeBytes: model.length });
+    // Only the whole upload is there: nothing half-written is left beside it.
+    expect(readdirSync(kernel.models.manager.directory)).toEqual(['dropped.gguf']);
+    expect((await upload(server, 'dropped.gguf', model)).status).toBe(400);
   });
 });

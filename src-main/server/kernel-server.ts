@@ -24,6 +24,9 @@ export interface KernelServer {
   close(): Promise<void>;
 }
 
+/** Where the browser UI uploads a GGUF the user dropped or picked. */
+export const MODEL_UPLOAD_PATH = '/models/upload';
+
 /** A client that cannot keep up is cut off past this many unsent bytes, rather than growing memory forever. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
@@ -51,7 +54,9 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
   const sockets = new Set<WebSocket>();
   const mcp = createMcpHttpEndpoint(options.kernel);
   const http = createServer((request, response) => {
-    if (new URL(request.url ?? '/', 'http://localhost').pathname === '/mcp') return serveMcp(request, response);
+    const pathname = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (pathname === '/mcp') return serveMcp(request, response);
+    if (pathname === MODEL_UPLOAD_PATH) return void serveModelUpload(request, response);
     void serveStatic(options.rendererDir, request, response);
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * 1024 * 1024 });
@@ -89,6 +94,32 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
     if (origin !== undefined && !allowedOrigins.has(origin)) return refuse(403, 'Forbidden origin');
     if (!offered || !sameToken(offered, token)) return refuse(401, 'Unauthorized: Authorization: Bearer <token> (the token amk serve printed)');
     void mcp.handle(request, response);
+  }
+
+  /**
+   * A GGUF dropped on the browser UI: `PUT /models/upload?name=FILE.gguf` with the bearer token.
+   * The body streams to disk and is checked before it joins the models folder.
+   */
+  async function serveModelUpload(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const reply = (status: number, body: unknown): void => {
+      response.writeHead(status, { 'content-type': 'application/json', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
+      response.end(JSON.stringify(body));
+    };
+    const origin = request.headers.origin;
+    const header = request.headers.authorization;
+    const offered = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : null;
+    if (origin !== undefined && !allowedOrigins.has(origin)) return reply(403, { error: { code: 'FORBIDDEN_ORIGIN', message: 'Forbidden origin' } });
+    if (!offered || !sameToken(offered, token)) return reply(401, { error: { code: 'UNAUTHORIZED', message: 'Unauthorized: Authorization: Bearer <token>' } });
+    if (request.method !== 'PUT') return reply(405, { error: { code: 'INVALID_REQUEST', message: 'upload a model with PUT' } });
+    const name = new URL(request.url ?? '/', 'http://localhost').searchParams.get('name') ?? '';
+    try {
+      const model = await options.kernel.models.receive(name, request);
+      reply(201, { model });
+    } catch (error) {
+      // Whatever is left of the body is not read: the connection closes after this reply.
+      response.setHeader('connection', 'close');
+      reply(400, { error: toErrorPayload(error) });
+    }
   }
 
   function serveConnection(ws: WebSocket): void {

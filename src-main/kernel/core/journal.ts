@@ -15,8 +15,8 @@ const SYNC_NOW = new Set<KernelEvent['type']>([
   'proc.exited',
 ]);
 
-/** Not worth a line: per-subscriber notices. */
-const NOT_JOURNALED = new Set<KernelEvent['type']>(['bus.lagged']);
+/** Not worth a line: per-subscriber notices and progress that means nothing after a restart. */
+const NOT_JOURNALED = new Set<KernelEvent['type']>(['bus.lagged', 'model.loading', 'model.download', 'models.changed']);
 
 /**
  * Append-only event log. Every event is handed to the OS with a synchronous write before the

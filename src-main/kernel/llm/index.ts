@@ -11,7 +11,7 @@ export type {
   StopReason,
   Token,
 } from './llm-backend.js';
-export { loadLlamaBackend } from './llama-backend.js';
-export { inspectModelFile } from './model-file.js';
+export { detectGpu, loadLlamaBackend } from './llama-backend.js';
+export { describeModelFile, inspectModelFile, type ModelFileDescription } from './model-file.js';
 export { defaultThreadCount } from './threads.js';
 export { saveKvState, loadKvState, readKvState, kvCompatibility, type KvIdentity, type KvStateHeader } from './kv-state-file.js';

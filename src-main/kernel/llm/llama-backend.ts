@@ -12,7 +12,7 @@ import {
   type LlamaGrammar,
   type LlamaModel,
 } from 'node-llama-cpp';
-import type { GpuBackend, KvType, ModelInfo } from '../../../src-shared/index.js';
+import type { GpuBackend, GpuStatus, KvType, ModelInfo } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
 import type {
   ChatMessage,
@@ -26,7 +26,7 @@ import type {
   StopReason,
   Token,
 } from './llm-backend.js';
-import { inspectModelFile, modelSha256 } from './model-file.js';
+import { describeModelFile, modelSha256 } from './model-file.js';
 import { defaultThreadCount } from './threads.js';
 
 const llamaByChoice = new Map<GpuChoice, Promise<Llama>>();
@@ -45,6 +45,24 @@ function sharedLlama(gpu: GpuChoice): Promise<Llama> {
     pending.catch(() => llamaByChoice.delete(gpu));
   }
   return pending;
+}
+
+/** What llama.cpp finds for a GPU choice, without loading a model (the models screen shows it). */
+export async function detectGpu(choice: GpuChoice): Promise<GpuStatus> {
+  try {
+    const llama = await sharedLlama(choice);
+    const backend: GpuBackend = llama.gpu === false ? 'cpu' : llama.gpu;
+    const vram = backend === 'cpu' ? null : await llama.getVramState();
+    return {
+      choice,
+      backend,
+      devices: backend === 'cpu' ? [] : await llama.getGpuDeviceNames(),
+      vram: vram ? { totalBytes: vram.total, usedBytes: vram.used } : null,
+      error: null,
+    };
+  } catch (error) {
+    return { choice, backend: 'cpu', devices: [], vram: null, error: `llama.cpp could not start with gpu=${choice}: ${(error as Error).message}` };
+  }
 }
 
 const KV_GGML = { q8_0: 'Q8_0', q4_0: 'Q4_0' } as const;
@@ -78,11 +96,16 @@ class LlamaGrammarHandle implements OutputGrammar {
 }
 
 export async function loadLlamaBackend(options: LlmLoadOptions): Promise<LlmBackend> {
-  const file = await inspectModelFile(options.modelPath);
+  // The header is checked first: a damaged or cut-off file gets a reason, not a crash inside llama.cpp.
+  const file = await describeModelFile(options.modelPath);
   const llama = await sharedLlama(options.gpu);
   let model: LlamaModel;
   try {
-    model = await llama.loadModel({ modelPath: file.path, gpuLayers: options.gpuLayers ?? 'auto' });
+    model = await llama.loadModel({
+      modelPath: file.path,
+      gpuLayers: options.gpuLayers ?? 'auto',
+      ...(options.onLoadProgress ? { onLoadProgress: options.onLoadProgress } : {}),
+    });
   } catch (error) {
     throw new KernelError('MODEL_INVALID', `llama.cpp could not load ${file.path}: ${(error as Error).message}`, {
       path: file.path,
@@ -187,7 +210,7 @@ class LlamaBackend implements LlmBackend {
     this.embedder ??= (async () => {
       let source = this.model;
       if (this.embeddingModelPath) {
-        const file = await inspectModelFile(this.embeddingModelPath);
+        const file = await describeModelFile(this.embeddingModelPath);
         this.embeddingModel = await this.llama.loadModel({ modelPath: file.path });
         source = this.embeddingModel;
       }

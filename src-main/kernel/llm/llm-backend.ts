@@ -21,6 +21,8 @@ export interface LlmLoadOptions {
   kvType?: KvType;
   /** A dedicated embedding model (GGUF); without one, the loaded model embeds. */
   embeddingModelPath?: string;
+  /** Called as llama.cpp reads the weights, from 0 to 1. */
+  onLoadProgress?: (progress: number) => void;
 }
 
 /** A compiled output constraint: the model can only emit text this grammar accepts. */

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { GgufFileType, readGgufFileInfo } from 'node-llama-cpp';
 import { KernelError } from '../core/kernel-error.js';
 
 const GGUF_MAGIC = Buffer.from('GGUF', 'ascii');
@@ -61,4 +62,37 @@ export async function modelSha256(facts: ModelFileFacts, cacheDir?: string): Pro
     await writeFile(cachePath, JSON.stringify(cache, null, 2));
   }
   return digest;
+}
+
+export interface ModelFileDescription extends ModelFileFacts {
+  architecture: string;
+  /** The model's own name from its metadata, when it has one. */
+  displayName: string | null;
+  /** The file's quantization (Q4_K_M, F16, ...), when the metadata says. */
+  quantization: string | null;
+}
+
+/**
+ * Reads a GGUF's header without loading its weights, so an import refuses a damaged or cut-off
+ * file with a reason instead of failing later inside llama.cpp.
+ */
+export async function describeModelFile(path: string): Promise<ModelFileDescription> {
+  const facts = await inspectModelFile(path);
+  let info;
+  try {
+    info = await readGgufFileInfo(facts.path, { sourceType: 'filesystem', logWarnings: false, ignoreKeys: ['tokenizer.ggml.tokens', 'tokenizer.ggml.merges', 'tokenizer.ggml.token_type', 'tokenizer.ggml.scores'] });
+  } catch (error) {
+    throw new KernelError('MODEL_INVALID', `${facts.name} is damaged: its GGUF header cannot be read (${(error as Error).message})`, { path: facts.path });
+  }
+  const lastTensorAt = Math.max(0, ...(info.tensorInfo ?? []).map((tensor) => Number(tensor.fileOffset)));
+  if (lastTensorAt >= facts.sizeBytes) {
+    throw new KernelError('MODEL_INVALID', `${facts.name} is cut off: its tensors reach past byte ${lastTensorAt} but the file has ${facts.sizeBytes} bytes (an incomplete download or copy?)`, { path: facts.path });
+  }
+  const fileType = info.metadata.general.file_type;
+  return {
+    ...facts,
+    architecture: String(info.metadata.general.architecture),
+    displayName: info.metadata.general.name ?? null,
+    quantization: fileType === undefined ? null : (GgufFileType[fileType]?.replace(/^(MOSTLY|ALL)_/, '') ?? null),
+  };
 }

@@ -4,8 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DownloadProgress } from '../../src-shared/index.js';
-import { tempDir, testModelPath } from '../test-support/fixtures.js';
+import type { DownloadProgress } from '../../../src-shared/index.js';
+import { tempDir, testModelPath } from '../../test-support/fixtures.js';
 import { downloadModel } from './model-downloader.js';
 import { ModelManager } from './model-manager.js';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
 import { readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
-import type { DownloadProgress } from '../../src-shared/index.js';
-import { KernelError } from '../kernel/index.js';
+import type { DownloadProgress } from '../../../src-shared/index.js';
+import { KernelError } from '../core/kernel-error.js';
 
 export interface DownloadOptions {
   id: string;
@@ -107,6 +107,7 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
       break;
     } catch (error) {
       if (error instanceof KernelError) throw error;
+      if (options.signal?.aborted) throw new KernelError('INVALID_STATE', `download of ${options.id} was cancelled; ${partial} is kept to resume`);
       lastError = (error as Error).message;
       if (attempt > retries) throw new KernelError('MODEL_NOT_FOUND', `download of ${options.id} failed after ${attempt} attempts: ${lastError}; ${partial} is kept to resume`);
       const got = existsSync(partial) ? statSync(partial).size : 0;
@@ -120,8 +121,9 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
   const fail = async (reason: string): Promise<never> => {
     await rm(partial, { force: true });
     await rm(metaPath, { force: true });
-    report('failed', size, 0, 0, reason);
-    throw new KernelError('MODEL_INVALID', `downloaded ${options.id} is not the expected file (${reason}); it was removed`);
+    const error = new KernelError('MODEL_INVALID', `downloaded ${options.id} is not the expected file (${reason}); it was removed`);
+    report('failed', size, 0, 0, error.message);
+    throw error;
   };
   if (options.expectedBytes !== undefined && size !== options.expectedBytes) await fail(`${size} bytes instead of ${options.expectedBytes}`);
   const digest = await sha256Of(partial);
