@@ -9,6 +9,7 @@ import { ConnectionNotice, ErrorBanner } from './views/error-banner.js';
 import { GalleryView } from './views/gallery/gallery-view.js';
 import { InstallDialog } from './views/gallery/install-dialog.js';
 import { KvMemoryView } from './views/memory/kv-memory-view.js';
+import { ModelsView } from './views/models/models-view.js';
 import { SandboxView } from './views/sandbox/sandbox-view.js';
 import { StatusBar } from './views/status-bar.js';
 import { ReniceDialog } from './views/task-manager/renice-dialog.js';
@@ -42,6 +43,8 @@ function CurrentView({ view }: { view: ViewId }) {
       return <SandboxView />;
     case 'gallery':
       return <GalleryView />;
+    case 'models':
+      return <ModelsView />;
   }
 }
 

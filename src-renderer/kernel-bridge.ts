@@ -94,6 +94,7 @@ export function createKernelBridge(store: KernelStoreApi, { connector }: KernelB
           ]);
           if (stopped) return;
           actions().loadSnapshot({ info, processes, agents, tools, grants, grantRequests, audit });
+          void actions().refreshModels();
         } else {
           const [processes, grants, grantRequests] = await Promise.all([
             client.call('proc.list', {}),
@@ -135,6 +136,7 @@ export function createKernelBridge(store: KernelStoreApi, { connector }: KernelB
       clearInterval(sampler);
       if (timer !== null) clearTimeout(timer);
       flush();
+      actions().setImporter(null);
       client.close();
     };
     connection.onClose((reason) => {
@@ -145,6 +147,7 @@ export function createKernelBridge(store: KernelStoreApi, { connector }: KernelB
 
     session = { client, stop };
     actions().connectionOpened(client);
+    actions().setImporter(connection.importModelFile ?? null);
     await synchronise(true);
   }
 

@@ -12,6 +12,7 @@ import './styles/task-manager.css';
 import './styles/sandbox.css';
 import './styles/kv-memory.css';
 import './styles/dialogs.css';
+import './styles/models.css';
 
 /** The theme the user picked last time, else the system's preference. */
 function savedTheme(): Theme {

@@ -3,6 +3,7 @@ import { ConsolePage } from './console.page.js';
 import { GalleryPage } from './gallery.page.js';
 import { GrantDialogPage } from './grant-dialog.page.js';
 import { KvMemoryPage } from './kv-memory.page.js';
+import { ModelsPage } from './models.page.js';
 import { SandboxPage } from './sandbox.page.js';
 import { TaskManagerPage } from './task-manager.page.js';
 import { UI_TIMEOUT } from './wait.js';
@@ -11,7 +12,7 @@ import { UI_TIMEOUT } from './wait.js';
 export class AppShell {
   constructor(readonly page: Page) {}
 
-  tab(name: 'Task Manager' | 'KV Memory' | 'Sandbox' | 'Gallery'): Locator {
+  tab(name: 'Task Manager' | 'KV Memory' | 'Sandbox' | 'Gallery' | 'Models'): Locator {
     return this.page.getByRole('tablist', { name: 'Views' }).getByRole('tab', { name });
   }
 
@@ -43,6 +44,11 @@ export class AppShell {
   async openKvMemory(): Promise<KvMemoryPage> {
     await this.tab('KV Memory').click();
     return new KvMemoryPage(this.page);
+  }
+
+  async openModels(): Promise<ModelsPage> {
+    await this.tab('Models').click();
+    return new ModelsPage(this.page);
   }
 
   get console(): ConsolePage {

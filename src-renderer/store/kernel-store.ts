@@ -6,6 +6,7 @@ import { createGallerySlice } from './gallery.slice.js';
 import { applyKernelEvent, createKernelSlice } from './kernel.slice.js';
 import { applyMemoryEvent, createMemorySlice, emptyMemory } from './memory.slice.js';
 import { applyMetricsEvent, createMetricsSlice } from './metrics.slice.js';
+import { applyModelsEvent, createModelsSlice, emptyModels } from './models.slice.js';
 import { applyProcessEvent, createProcessesSlice, processTableOf } from './processes.slice.js';
 import { applySandboxEvent, createSandboxSlice, sandboxOf } from './sandbox.slice.js';
 import { applySchedulerEvent, createSchedulerSlice, schedulerFromProcesses } from './scheduler.slice.js';
@@ -26,6 +27,7 @@ const createEventsSlice: SliceCreator<EventsSlice> = (set) => ({
         deciding: {},
         scheduler: schedulerFromProcesses(processes),
         memory: emptyMemory,
+        models: emptyModels,
       },
       false,
       'events/snapshot',
@@ -39,7 +41,7 @@ const createEventsSlice: SliceCreator<EventsSlice> = (set) => ({
   ingest: (events) =>
     set(
       (state) => {
-        let { processes, consoles, info, droppedEvents, tokenTally, scheduler, memory, sandbox } = state;
+        let { processes, consoles, info, droppedEvents, tokenTally, scheduler, memory, sandbox, models } = state;
         for (const event of events) {
           processes = applyProcessEvent(processes, event);
           consoles = applyConsoleEvent(consoles, event);
@@ -48,9 +50,10 @@ const createEventsSlice: SliceCreator<EventsSlice> = (set) => ({
           scheduler = applySchedulerEvent(scheduler, event);
           memory = applyMemoryEvent(memory, event);
           sandbox = applySandboxEvent(sandbox, event);
+          models = applyModelsEvent(models, event);
           if (event.type === 'bus.lagged') droppedEvents += event.dropped;
         }
-        return { processes, consoles, info, droppedEvents, tokenTally, scheduler, memory, sandbox };
+        return { processes, consoles, info, droppedEvents, tokenTally, scheduler, memory, sandbox, models };
       },
       false,
       'events/ingest',
@@ -70,6 +73,7 @@ export function createKernelStore() {
         ...createSchedulerSlice(...args),
         ...createMemorySlice(...args),
         ...createSandboxSlice(...args),
+        ...createModelsSlice(...args),
         ...createUiSlice(...args),
         ...createEventsSlice(...args),
       }),

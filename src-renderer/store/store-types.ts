@@ -5,6 +5,7 @@ import type { GallerySlice } from './gallery.slice.js';
 import type { KernelSlice } from './kernel.slice.js';
 import type { MemorySlice } from './memory.slice.js';
 import type { MetricsSlice } from './metrics.slice.js';
+import type { ModelsSlice } from './models.slice.js';
 import type { ProcessesSlice } from './processes.slice.js';
 import type { SandboxSlice } from './sandbox.slice.js';
 import type { SchedulerSlice } from './scheduler.slice.js';
@@ -39,6 +40,7 @@ export type KernelStore = ProcessesSlice &
   SchedulerSlice &
   MemorySlice &
   SandboxSlice &
+  ModelsSlice &
   UiSlice &
   EventsSlice;
 

@@ -3,7 +3,7 @@ import type { SliceCreator } from './store-types.js';
 
 export type Theme = 'dark' | 'light';
 
-export type ViewId = 'task-manager' | 'kv-memory' | 'sandbox' | 'gallery';
+export type ViewId = 'task-manager' | 'kv-memory' | 'sandbox' | 'gallery' | 'models';
 
 export type SortKey = 'pid' | 'name' | 'state' | 'class' | 'slot' | 'rate' | 'tokens' | 'context' | 'kv' | 'tools' | 'uptime';
 export type SortDirection = 'ascending' | 'descending';

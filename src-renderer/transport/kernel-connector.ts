@@ -1,5 +1,7 @@
 import type { AmkBridge, KernelClient, MessageTransport } from '../../src-shared/index.js';
 import { createKernelClient } from '../../src-shared/index.js';
+import type { ModelFileImporter } from '../store/models.slice.js';
+import { uploadModelFile } from './model-upload.js';
 import { createPreloadClient, preloadOf } from './preload-client.js';
 import { kernelSocketUrl, openWebSocketTransport, tokenFromLocation } from './websocket-transport.js';
 
@@ -8,6 +10,8 @@ export interface KernelConnection {
   client: KernelClient;
   /** Called once if the line drops; a preload line lasts as long as the window. */
   onClose(handler: (reason: string) => void): void;
+  /** Brings a picked or dropped model file to the kernel; absent where the page cannot. */
+  importModelFile?: ModelFileImporter;
 }
 
 /** How the page reaches the kernel: the Electron preload, or the WebSocket of `amk serve`. */
@@ -22,7 +26,24 @@ export function preloadConnector(amk: AmkBridge): KernelConnector {
   return {
     kind: 'preload',
     initialToken: () => null,
-    open: () => Promise.resolve({ client: createPreloadClient(amk), onClose: () => {} }),
+    open: () => {
+      const client = createPreloadClient(amk);
+      const pathForFile = amk.pathForFile?.bind(amk);
+      return Promise.resolve({
+        client,
+        onClose: () => {},
+        // Electron knows the picked file's path: main copies it in, nothing crosses IPC but the path.
+        ...(pathForFile
+          ? {
+              importModelFile: (file: File) => {
+                const path = pathForFile(file);
+                if (path === '') return Promise.reject(new Error(`${file.name} has no path on disk: drop it from a folder, or use Choose a GGUF file…`));
+                return client.call('models.import', { path });
+              },
+            }
+          : {}),
+      });
+    },
   };
 }
 
@@ -36,7 +57,11 @@ export function webSocketConnector(
     async open(token) {
       if (token === null) throw new Error('the kernel needs the access token `amk serve` printed');
       const transport = await openTransport(kernelSocketUrl(location, token));
-      return { client: createKernelClient(transport), onClose: (handler) => transport.onClose(handler) };
+      return {
+        client: createKernelClient(transport),
+        onClose: (handler) => transport.onClose(handler),
+        importModelFile: (file, onProgress) => uploadModelFile(location, token, file, onProgress),
+      };
     },
   };
 }

@@ -11,6 +11,7 @@ export const VIEWS: readonly { id: ViewId; label: string }[] = [
   { id: 'kv-memory', label: 'KV Memory' },
   { id: 'sandbox', label: 'Sandbox' },
   { id: 'gallery', label: 'Gallery' },
+  { id: 'models', label: 'Models' },
 ];
 
 export const tabId = (view: ViewId): string => `tab-${view}`;
@@ -20,6 +21,18 @@ function TabBadge({ view }: { view: ViewId }) {
   const live = useKernelStore((state) => (view === 'task-manager' ? Object.values(state.processes).filter((info) => !isTerminal(info.state)).length : 0));
   const waiting = useKernelStore(selectPendingRequestCount);
   const denials = useKernelStore(selectDenialCount);
+  // A number, not the list: a selector must return the same value while nothing changed.
+  const downloadPercent = useKernelStore((state) => {
+    if (view !== 'models') return null;
+    const active = Object.values(state.models.downloads).filter((download) => ['downloading', 'retrying', 'verifying'].includes(download.state));
+    if (active.length === 0) return null;
+    const received = active.reduce((sum, download) => sum + download.receivedBytes, 0);
+    const total = active.reduce((sum, download) => sum + download.totalBytes, 0);
+    return total > 0 ? Math.floor((100 * received) / total) : 0;
+  });
+  const noModel = useKernelStore((state) => view === 'models' && state.info !== null && state.info.model === null && state.models.loading === null);
+  if (downloadPercent !== null) return <span className="badge">{downloadPercent}%</span>;
+  if (noModel) return <span className="badge badge-warn">no model</span>;
   if (view === 'task-manager' && live > 0) return <span className="badge">{live}</span>;
   if (view === 'sandbox' && waiting > 0) return <span className="badge badge-warn">{waiting} waiting</span>;
   if (view === 'sandbox' && denials > 0) return <span className="badge badge-muted">{denials} denied</span>;

@@ -22,6 +22,7 @@ export function StatusBar() {
   const totals = useKernelStore(useShallow(selectProcessTotals));
   const busySlots = useKernelStore((state) => Object.values(state.processes).filter((process) => process.state === 'running').length);
   const model = info?.model ?? null;
+  const showView = useKernelStore((state) => state.showView);
 
   return (
     <footer className="status-bar">
@@ -49,7 +50,10 @@ export function StatusBar() {
           </>
         ) : (
           <Item term="Model">
-            <span className="model-missing">none loaded{info?.modelError ? `: ${info.modelError}` : ''}</span>
+            <span className="model-missing">none loaded{info?.modelError ? `: ${info.modelError}` : ''}</span>{' '}
+            <button type="button" className="link" onClick={() => showView('models')}>
+              Open Models
+            </button>
           </Item>
         )}
         <Item term="Total">

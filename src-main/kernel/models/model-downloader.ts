@@ -23,6 +23,27 @@ interface PartialMeta {
   sha256: string | null;
 }
 
+/**
+ * Bytes per second over the last few seconds: recent enough to follow a changing link, long
+ * enough not to jump, and 0 (unknown) for the first second rather than a wild first guess.
+ */
+class SpeedMeter {
+  private readonly samples: { at: number; bytes: number }[];
+  private readonly began = performance.now();
+
+  constructor(startBytes: number) {
+    this.samples = [{ at: this.began, bytes: startBytes }];
+  }
+
+  sample(now: number, bytes: number): number {
+    this.samples.push({ at: now, bytes });
+    while (this.samples.length > 2 && now - this.samples[0]!.at > 5_000) this.samples.shift();
+    if (now - this.began < 1_000) return 0;
+    const oldest = this.samples[0]!;
+    return ((bytes - oldest.bytes) * 1000) / Math.max(1, now - oldest.at);
+  }
+}
+
 const RETRYABLE = (status: number): boolean => status === 408 || status === 429 || status >= 500;
 
 async function sha256Of(path: string): Promise<string> {
@@ -87,7 +108,7 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
       if (length > 0) total = (appending ? start : 0) + length;
       let received = appending ? start : 0;
       const out = createWriteStream(partial, { flags: appending ? 'a' : 'w' });
-      const began = performance.now();
+      const meter = new SpeedMeter(received);
       let lastReport = 0;
       try {
         for await (const chunk of response.body ?? []) {
@@ -97,7 +118,7 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
           const now = performance.now();
           if (now - lastReport > 250) {
             lastReport = now;
-            report('downloading', received, ((received - (appending ? start : 0)) * 1000) / Math.max(1, now - began), attempt);
+            report('downloading', received, meter.sample(now, received), attempt);
           }
         }
       } finally {

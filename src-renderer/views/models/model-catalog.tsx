@@ -1,0 +1,104 @@
+import type { CatalogModel } from '../../../src-shared/index.js';
+import { useKernelStore } from '../../store/kernel-store.js';
+import { formatBytes } from '../common/format.js';
+import { describeTransfer, ProgressBar } from './progress-bar.js';
+
+function CatalogRow({ model, isDefault }: { model: CatalogModel; isDefault: boolean }) {
+  const download = useKernelStore((state) => state.models.downloads[model.id]);
+  const installed = useKernelStore((state) => state.models.overview?.installed.some((entry) => entry.file === model.file) ?? false);
+  const start = useKernelStore((state) => state.downloadModel);
+  const cancel = useKernelStore((state) => state.cancelDownload);
+  const active = download !== undefined && ['downloading', 'retrying', 'verifying'].includes(download.state);
+
+  let status;
+  if (active) {
+    const detail =
+      download.state === 'verifying'
+        ? 'checking the file'
+        : download.state === 'retrying'
+          ? `retrying (attempt ${download.attempt + 1}): ${download.error ?? ''}`
+          : describeTransfer(download.receivedBytes, download.totalBytes, download.bytesPerSecond, download.secondsLeft);
+    status = <ProgressBar label={`Downloading ${model.name}`} fraction={download.totalBytes > 0 ? download.receivedBytes / download.totalBytes : null} detail={detail} />;
+  } else if (installed) {
+    status = <span className="state-pill in-use">installed</span>;
+  } else if (download?.state === 'failed') {
+    status = (
+      <span className="model-missing" role="status">
+        {download.error ?? 'failed'}
+      </span>
+    );
+  } else {
+    status = <span className="muted">not installed</span>;
+  }
+
+  return (
+    <tr data-catalog={model.id}>
+      <th scope="row">
+        {model.name}
+        {isDefault ? <span className="badge badge-muted">default</span> : null}
+        <div className="muted small">{model.notes}</div>
+      </th>
+      <td>{model.role}</td>
+      <td>{model.quantization}</td>
+      <td className="num">{formatBytes(model.sizeBytes)}</td>
+      <td className="num">~{model.vramGiB} GiB</td>
+      <td>{model.license}</td>
+      <td className="download-status">{status}</td>
+      <td className="actions">
+        {active ? (
+          <button type="button" className="quiet" aria-label={`Cancel download of ${model.name}`} onClick={() => void cancel(model.id)}>
+            Cancel
+          </button>
+        ) : installed ? null : (
+          <button type="button" aria-label={`Download ${model.name}`} onClick={() => void start(model.id)}>
+            {download?.state === 'failed' ? 'Retry' : 'Download'}
+          </button>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+/** One empty list, so the selector returns the same value while the overview is unread. */
+const NO_MODELS: readonly CatalogModel[] = [];
+
+/** Recommended models with what they need; downloads resume where they stopped, and are checked before use. */
+export function ModelCatalog() {
+  const catalog = useKernelStore((state) => state.models.overview?.catalog ?? NO_MODELS);
+  const defaultId = useKernelStore((state) => state.models.overview?.defaultId ?? null);
+  return (
+    <section className="panel model-catalog" aria-labelledby="catalog-title">
+      <div className="panel-head">
+        <h2 id="catalog-title">Catalogue</h2>
+        <span className="muted hint">downloads resume after an interruption or a restart</span>
+      </div>
+      <div className="table-scroll">
+        <table aria-labelledby="catalog-title">
+          <thead>
+            <tr>
+              <th scope="col">Model</th>
+              <th scope="col">Role</th>
+              <th scope="col">Quant</th>
+              <th scope="col" className="num">
+                Size
+              </th>
+              <th scope="col" className="num">
+                VRAM
+              </th>
+              <th scope="col">Licence</th>
+              <th scope="col">Status</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {catalog.map((model) => (
+              <CatalogRow key={model.id} model={model} isDefault={model.id === defaultId} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

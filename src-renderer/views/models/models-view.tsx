@@ -1,0 +1,24 @@
+import { useEffect } from 'react';
+import { useKernelStore } from '../../store/kernel-store.js';
+import { HardwarePanel } from './hardware-panel.js';
+import { ImportZone, useFileDrop } from './import-zone.js';
+import { InstalledModels } from './installed-models.js';
+import { ModelCatalog } from './model-catalog.js';
+
+/** Models: the hardware, what is installed and in use, the catalogue with downloads, and import. */
+export function ModelsView() {
+  const refresh = useKernelStore((state) => state.refreshModels);
+  const importFile = useKernelStore((state) => state.importModelFile);
+  const { dropping, handlers } = useFileDrop((file) => void importFile(file));
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+  return (
+    <div className="models-view" {...handlers} data-dropping={dropping || undefined}>
+      <HardwarePanel />
+      <InstalledModels />
+      <ImportZone dropping={dropping} />
+      <ModelCatalog />
+    </div>
+  );
+}
