@@ -8,7 +8,10 @@ export const CatalogModel = z.object({
   file: z.string().regex(/^[\w.-]+\.gguf$/),
   url: z.string().url(),
   sizeBytes: z.number().int().positive(),
-  /** Checked before the file is put in place; null where the catalogue has none yet (the size is still checked). */
+  /**
+   * Checked, with sizeBytes, before the file is put in place. Null where no checksum is pinned:
+   * sizeBytes is then an estimate, and the length the server reports is checked instead.
+   */
   sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
   quantization: z.string(),
   license: z.string(),

@@ -93,6 +93,14 @@ describe('models through the kernel API', () => {
     await expect(call('models.download', { id: 'nope' })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
   });
 
+  it('downloads an entry without a published checksum, checking the length the server reports, not the estimate', async () => {
+    const { kernel, call, dataDir } = await kernelWithCatalog([{ id: 'unpinned', source: testModelPath(), sha256: 'none' }]);
+    const done = nextEvent(kernel, 'models.changed', (event) => event.installed.length === 1);
+    await call('models.download', { id: 'unpinned' });
+    await done;
+    expect(statSync(join(dataDir, 'models', 'unpinned.gguf')).size).toBe(statSync(testModelPath()).size);
+  });
+
   it('imports local files after checking their header, refuses damaged ones, and deletes', async () => {
     const { call, dataDir } = await kernelWithCatalog([]);
     const scratch = tempDir();

@@ -12,8 +12,11 @@ export interface CatalogFixtureModel {
   /** The real GGUF the server sends. */
   source: string;
   file?: string;
-  /** The sha256 the catalogue claims; a wrong one makes the download fail its check. */
-  sha256?: 'right' | 'wrong';
+  /**
+   * The sha256 the catalogue claims: a wrong one makes the download fail its check; none leaves
+   * the entry unverified, with a size estimate that is a little off (as published estimates are).
+   */
+  sha256?: 'right' | 'wrong' | 'none';
 }
 
 export interface CatalogFixture {
@@ -69,8 +72,8 @@ export async function startCatalogFixture(directory: string, models: CatalogFixt
       role: 'chat',
       file: model.file ?? `${model.id}.gguf`,
       url: `${base}/${model.id}`,
-      sizeBytes: body.length,
-      sha256: model.sha256 === 'wrong' ? digest.replace(/^./, (c) => (c === '0' ? '1' : '0')) : digest,
+      sizeBytes: model.sha256 === 'none' ? body.length + 96 : body.length,
+      sha256: model.sha256 === 'none' ? null : model.sha256 === 'wrong' ? digest.replace(/^./, (c) => (c === '0' ? '1' : '0')) : digest,
       quantization: 'F32',
       license: 'MIT',
       vramGiB: 0.01,

@@ -127,4 +127,17 @@ describe('model manager', () => {
     await manager.delete('stories260K.gguf', null);
     expect(await manager.installed()).toEqual([]);
   });
+
+  it('ships a catalogue whose checksummed entries are pinned to a fixed revision, the default among them', () => {
+    const dir = tempDir();
+    cleanups.push(dir.dispose);
+    const { catalog } = new ModelManager(dir.path, join(process.cwd(), 'assets', 'models.json'));
+    const pinned = catalog.models.filter((model) => model.sha256 !== null);
+    expect(pinned.map((model) => model.id)).toContain(catalog.default);
+    for (const model of pinned) {
+      // A checksum of a moving branch would break as soon as the file is re-uploaded.
+      expect(model.url).toMatch(new RegExp(`^https://huggingface\\.co/[\\w.-]+/[\\w.-]+/resolve/[0-9a-f]{40}/${model.file.replaceAll('.', '\\.')}$`));
+    }
+  });
 });
+

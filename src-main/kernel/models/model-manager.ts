@@ -72,7 +72,8 @@ export class ModelManager {
       id,
       url: model.url,
       target: this.pathOf(model.file),
-      expectedBytes: model.sizeBytes,
+      // A size without a checksum is an estimate: the length the server reports is checked instead.
+      ...(model.sha256 ? { expectedBytes: model.sizeBytes } : {}),
       sha256: model.sha256,
       ...(onProgress ? { onProgress } : {}),
       ...(signal ? { signal } : {}),
