@@ -63,6 +63,8 @@ export const ModelsOverview = z.object({
   /** Path of a model being loaded now, if any. */
   loading: z.string().nullable(),
   downloads: z.array(DownloadProgress),
+  /** Downloads stopped part-way (cancelled, failed, or cut by a restart): they resume from here. */
+  paused: z.array(z.object({ id: z.string(), receivedBytes: z.number(), totalBytes: z.number() })),
   gpu: GpuStatus,
 });
 export type ModelsOverview = z.infer<typeof ModelsOverview>;

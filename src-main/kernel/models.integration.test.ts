@@ -38,7 +38,7 @@ describe('models through the kernel API', () => {
   it('downloads a catalogue model in the background with progress events, loads it and remembers it', async () => {
     const { kernel, call, dataDir } = await kernelWithCatalog([{ id: 'stories', source: testModelPath() }], { bytesPerSecond: 4_000_000 });
     const before = await call('models.list');
-    expect(before).toMatchObject({ installed: [], inUse: null, loading: null, downloads: [], defaultId: 'stories', gpu: { choice: 'cpu', backend: 'cpu', error: null } });
+    expect(before).toMatchObject({ installed: [], inUse: null, loading: null, downloads: [], paused: [], defaultId: 'stories', gpu: { choice: 'cpu', backend: 'cpu', error: null } });
     expect(kernel.info().model).toBeNull();
 
     const progress: number[] = [];
@@ -74,7 +74,9 @@ describe('models through the kernel API', () => {
     expect((await failed).progress.error).toMatch(/cancelled/);
     const partial = statSync(join(dataDir, 'models', 'stories.gguf.partial')).size;
     expect(partial).toBeGreaterThan(0);
-    expect((await call('models.list')).downloads).toEqual([]);
+    const afterCancel = await call('models.list');
+    expect(afterCancel.downloads).toEqual([]);
+    expect(afterCancel.paused).toEqual([{ id: 'stories', receivedBytes: partial, totalBytes: statSync(testModelPath()).size }]);
 
     const done = nextEvent(kernel, 'models.changed', (event) => event.installed.length === 1);
     await call('models.download', { id: 'stories' });

@@ -12,6 +12,7 @@ const overview = (): ModelsOverview => ({
   inUse: null,
   loading: null,
   downloads: [],
+  paused: [],
   gpu: { choice: 'auto', backend: 'cpu', devices: [], vram: null, error: null },
 });
 

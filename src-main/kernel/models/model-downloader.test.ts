@@ -18,10 +18,11 @@ const BODY = readFileSync(testModelPath());
 const SHA = createHash('sha256').update(BODY).digest('hex');
 
 /** A file server with Range support that can fail on purpose. */
-async function server(behaviour: { cutAfter?: number; failFirst?: number; corrupt?: boolean } = {}) {
+async function server(behaviour: { cutAfter?: number; failFirst?: number; corrupt?: boolean; stallAfter?: number } = {}) {
   const requests: { range: string | undefined; status: number }[] = [];
   let failures = behaviour.failFirst ?? 0;
   let cut = behaviour.cutAfter;
+  let stall = behaviour.stallAfter;
   const http: Server = createServer((request, response) => {
     if (failures > 0) {
       failures--;
@@ -35,6 +36,12 @@ async function server(behaviour: { cutAfter?: number; failFirst?: number; corrup
     const status = match ? 206 : 200;
     requests.push({ range: request.headers.range, status });
     response.writeHead(status, { 'content-length': String(body.length - start), ...(match ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}) });
+    if (stall !== undefined) {
+      // Send part of it, then nothing, with the connection left open: a dead link after sleep.
+      response.write(body.subarray(start, start + stall));
+      stall = undefined;
+      return;
+    }
     if (cut !== undefined) {
       // Send part of it, then drop the connection: an interrupted download.
       response.write(body.subarray(start, start + cut));
@@ -72,6 +79,17 @@ describe('model download', () => {
     expect(requests[1]!.status).toBe(206);
     expect(progress.map((p) => p.state)).toEqual(expect.arrayContaining(['retrying', 'verifying', 'done']));
     expect(existsSync(`${path}.partial`)).toBe(false);
+  });
+
+  it('drops an attempt that stops receiving and resumes from where it stalled', async () => {
+    const { url, requests } = await server({ stallAfter: 200_000 });
+    const path = target();
+    const progress: DownloadProgress[] = [];
+    await downloadModel({ id: 'm', url, target: path, expectedBytes: BODY.length, sha256: SHA, stallTimeoutMs: 300, backoffMs: 10, onProgress: (p) => progress.push(p) });
+    expect(readFileSync(path).equals(BODY)).toBe(true);
+    expect(requests).toHaveLength(2);
+    expect(requests[1]!.range).toMatch(/^bytes=\d+-$/);
+    expect(progress.find((p) => p.state === 'retrying')?.error).toMatch(/stalled/);
   });
 
   it('continues a partial file left by an earlier run (an app restart)', async () => {

@@ -11,8 +11,11 @@ export interface DownloadOptions {
   target: string;
   expectedBytes?: number;
   sha256: string | null;
+  /** Attempts in a row that may fail without a byte arriving; an attempt that made progress does not count. */
   retries?: number;
   backoffMs?: number;
+  /** An attempt that receives nothing for this long is dropped and resumed (a dead link after sleep). */
+  stallTimeoutMs?: number;
   onProgress?: (progress: DownloadProgress) => void;
   signal?: AbortSignal;
 }
@@ -42,6 +45,21 @@ class SpeedMeter {
     const oldest = this.samples[0]!;
     return ((bytes - oldest.bytes) * 1000) / Math.max(1, now - oldest.at);
   }
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+/** Waits, or stops waiting as soon as the download is cancelled. */
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 const RETRYABLE = (status: number): boolean => status === 408 || status === 429 || status >= 500;
@@ -86,12 +104,29 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
   };
 
   let lastError = 'no attempt made';
-  for (let attempt = 1; attempt <= retries + 1; attempt++) {
+  let failuresInARow = 0;
+  const stallMs = options.stallTimeoutMs ?? 30_000;
+  for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw new KernelError('INVALID_STATE', `download of ${options.id} was cancelled; ${partial} is kept to resume`);
     const start = existsSync(partial) ? statSync(partial).size : 0;
     if (total > 0 && start === total) break;
+    // Each attempt has its own abort: the user's cancel, or the watchdog when data stops coming.
+    const attemptAbort = new AbortController();
+    const cancel = (): void => attemptAbort.abort();
+    options.signal?.addEventListener('abort', cancel, { once: true });
+    let stalled = false;
+    let watchdog: NodeJS.Timeout | undefined;
+    const rearm = (): void => {
+      clearTimeout(watchdog);
+      watchdog = setTimeout(() => {
+        stalled = true;
+        attemptAbort.abort();
+      }, stallMs);
+    };
+    let received = start;
     try {
-      const response = await fetch(options.url, { headers: start > 0 ? { range: `bytes=${start}-` } : {}, ...(options.signal ? { signal: options.signal } : {}) });
+      rearm();
+      const response = await fetch(options.url, { headers: start > 0 ? { range: `bytes=${start}-` } : {}, signal: attemptAbort.signal });
       if (response.status === 416 && start > 0) {
         // The partial is as long as the file, or longer than it now is: check it, or start over.
         if (total > 0 && start > total) await truncate(partial, 0);
@@ -106,13 +141,14 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
       if (!appending && start > 0) await truncate(partial, 0);
       const length = Number(response.headers.get('content-length') ?? 0);
       if (length > 0) total = (appending ? start : 0) + length;
-      let received = appending ? start : 0;
+      received = appending ? start : 0;
       const out = createWriteStream(partial, { flags: appending ? 'a' : 'w' });
       const meter = new SpeedMeter(received);
       let lastReport = 0;
       try {
         for await (const chunk of response.body ?? []) {
           const bytes = chunk as Uint8Array;
+          rearm();
           received += bytes.length;
           if (!out.write(bytes)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
           const now = performance.now();
@@ -129,11 +165,15 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
     } catch (error) {
       if (error instanceof KernelError) throw error;
       if (options.signal?.aborted) throw new KernelError('INVALID_STATE', `download of ${options.id} was cancelled; ${partial} is kept to resume`);
-      lastError = (error as Error).message;
-      if (attempt > retries) throw new KernelError('MODEL_NOT_FOUND', `download of ${options.id} failed after ${attempt} attempts: ${lastError}; ${partial} is kept to resume`);
+      lastError = stalled ? `no data for ${Math.round(stallMs / 1000)} s (stalled)` : (error as Error).message;
+      failuresInARow = received > start ? 0 : failuresInARow + 1;
+      if (failuresInARow > retries) throw new KernelError('MODEL_NOT_FOUND', `download of ${options.id} failed after ${attempt} attempts: ${lastError}; ${partial} is kept to resume`);
       const got = existsSync(partial) ? statSync(partial).size : 0;
       report('retrying', got, 0, attempt, lastError);
-      await new Promise((resolve) => setTimeout(resolve, (options.backoffMs ?? 500) * 2 ** (attempt - 1)));
+      await pause(Math.min(MAX_BACKOFF_MS, (options.backoffMs ?? 500) * 2 ** Math.max(0, failuresInARow - 1)), options.signal);
+    } finally {
+      clearTimeout(watchdog);
+      options.signal?.removeEventListener('abort', cancel);
     }
   }
 

@@ -47,6 +47,7 @@ export class ModelLibrary implements Disposable {
       inUse,
       loading,
       downloads: [...this.downloads.values()].map((download) => download.progress),
+      paused: (await this.manager.partials()).filter((partial) => !this.downloads.has(partial.id)),
       gpu: await this.gpu,
     };
   }

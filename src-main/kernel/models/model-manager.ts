@@ -55,6 +55,17 @@ export class ModelManager {
     );
   }
 
+  /** Catalogue downloads with a partial file on disk: how far each got. */
+  async partials(): Promise<{ id: string; receivedBytes: number; totalBytes: number }[]> {
+    const found = [];
+    for (const model of this.catalog.models) {
+      const partial = `${join(this.directory, model.file)}.partial`;
+      if (!existsSync(partial)) continue;
+      found.push({ id: model.id, receivedBytes: (await stat(partial)).size, totalBytes: model.sizeBytes });
+    }
+    return found;
+  }
+
   /** The path of an installed model by its file name; never one outside the models folder. */
   pathOf(file: string): string {
     const path = resolve(this.directory, file);

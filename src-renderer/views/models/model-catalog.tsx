@@ -8,6 +8,7 @@ function CatalogRow({ model, isDefault }: { model: CatalogModel; isDefault: bool
   const installed = useKernelStore((state) => state.models.overview?.installed.some((entry) => entry.file === model.file) ?? false);
   const start = useKernelStore((state) => state.downloadModel);
   const cancel = useKernelStore((state) => state.cancelDownload);
+  const paused = useKernelStore((state) => state.models.overview?.paused.find((entry) => entry.id === model.id));
   const active = download !== undefined && ['downloading', 'retrying', 'verifying'].includes(download.state);
 
   let status;
@@ -27,6 +28,8 @@ function CatalogRow({ model, isDefault }: { model: CatalogModel; isDefault: bool
         {download.error ?? 'failed'}
       </span>
     );
+  } else if (paused) {
+    status = <span className="muted">paused at {formatBytes(paused.receivedBytes)} of {formatBytes(paused.totalBytes)}: resumes from there</span>;
   } else {
     status = <span className="muted">not installed</span>;
   }
@@ -51,7 +54,7 @@ function CatalogRow({ model, isDefault }: { model: CatalogModel; isDefault: bool
           </button>
         ) : installed ? null : (
           <button type="button" aria-label={`Download ${model.name}`} onClick={() => void start(model.id)}>
-            {download?.state === 'failed' ? 'Retry' : 'Download'}
+            {paused || (download?.state === 'failed' && download.receivedBytes > 0) ? 'Resume' : download?.state === 'failed' ? 'Retry' : 'Download'}
           </button>
         )}
       </td>
