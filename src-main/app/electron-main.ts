@@ -4,7 +4,7 @@
  * API over IPC (validated here), and owns the lifecycle: one instance, and a quit that lets every
  * agent stop at a step boundary so the next start resumes it.
  */
-import { app, type BrowserWindow, dialog, ipcMain, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
+import { app, type BrowserWindow, dialog, ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
 import { join } from 'node:path';
 import type { DownloadProgress, KernelEvent } from '../../src-shared/index.js';
 import { BRIDGE_CHANNELS } from '../../src-shared/index.js';
@@ -19,6 +19,9 @@ const appRoot = packageRoot();
 let kernel: Kernel | null = null;
 let server: KernelServer | null = null;
 let window: BrowserWindow | null = null;
+/** The window is up before the kernel: its first calls wait for the boot instead of failing. */
+let kernelBooted: (kernel: Kernel | null) => void = () => {};
+const kernelReady = new Promise<Kernel | null>((resolve) => (kernelBooted = resolve));
 
 /** Taskbar progress and title while the default model downloads; the window's Models screen shows the rest. */
 function showDownload(progress: DownloadProgress): void {
@@ -33,7 +36,11 @@ function showDownload(progress: DownloadProgress): void {
 async function boot(): Promise<void> {
   const config = resolveKernelConfig({});
   // The kernel serves at once, with or without a model: the window opens on it and shows the model's progress.
-  kernel = await Kernel.boot(config);
+  try {
+    kernel = await Kernel.boot(config);
+  } finally {
+    kernelBooted(kernel);
+  }
   kernel.bus.on((event) => {
     if (event.type === 'grant.requested' && event.request.count === 1 && window) notifyGrantRequest(window, event.request.agentName, event.request.summary);
   });
@@ -48,10 +55,21 @@ async function boot(): Promise<void> {
 function bridgeIpc(): void {
   const streams = new Map<number, () => void>();
   const trusted = (event: IpcMainEvent | IpcMainInvokeEvent): boolean => isTrustedSender(event.senderFrame?.url ?? '', appRoot);
-  ipcMain.handle(BRIDGE_CHANNELS.invoke, (event, payload: unknown) => handleBridgeRequest(kernel, event.senderFrame?.url ?? '', appRoot, payload));
+  ipcMain.handle(BRIDGE_CHANNELS.invoke, async (event, payload: unknown) => {
+    const url = event.senderFrame?.url ?? '';
+    // Untrusted senders are refused at once; the app's own page waits for the kernel to boot.
+    return handleBridgeRequest(isTrustedSender(url, appRoot) ? await kernelReady : null, url, appRoot, payload);
+  });
   ipcMain.on(BRIDGE_CHANNELS.subscribe, (event) => {
-    if (!trusted(event) || !kernel || streams.has(event.sender.id)) return;
+    if (!trusted(event)) return;
     const contents = event.sender;
+    void kernelReady.then((booted) => {
+      if (booted && !contents.isDestroyed() && !streams.has(contents.id)) streamEvents(booted, contents);
+    });
+  });
+  ipcMain.on(BRIDGE_CHANNELS.unsubscribe, (event) => streams.get(event.sender.id)?.());
+
+  function streamEvents(kernel: Kernel, contents: WebContents): void {
     // The window is the approver of grant requests while it is open.
     const detach = kernel.sandbox.broker.attachApprover();
     const stream = kernel.bus.stream();
@@ -68,8 +86,7 @@ function bridgeIpc(): void {
     };
     streams.set(contents.id, stop);
     contents.once('destroyed', stop);
-  });
-  ipcMain.on(BRIDGE_CHANNELS.unsubscribe, (event) => streams.get(event.sender.id)?.());
+  }
 }
 
 if (!app.requestSingleInstanceLock()) {
@@ -79,13 +96,16 @@ if (!app.requestSingleInstanceLock()) {
     if (window?.isMinimized()) window.restore();
     window?.focus();
   });
-  app.whenReady().then(async () => {
-    hardenSessions(appRoot);
-    bridgeIpc();
-    window = createMainWindow(appRoot);
-    installMenu(window);
-    await boot();
-  }, (error: Error) => dialog.showErrorBox('Agentic Microkernel could not start', error.message));
+  app
+    .whenReady()
+    .then(async () => {
+      hardenSessions(appRoot);
+      bridgeIpc();
+      window = createMainWindow(appRoot);
+      installMenu(window);
+      await boot();
+    })
+    .catch((error: Error) => dialog.showErrorBox('Agentic Microkernel could not start', error.message));
 
   let quitting = false;
   app.on('before-quit', (event) => {

@@ -27,7 +27,7 @@ export async function handleBridgeRequest(kernel: Kernel | null, senderUrl: stri
     if (!isTrustedSender(senderUrl, appRoot)) throw new KernelError('FORBIDDEN_ORIGIN', `refused a call from ${senderUrl}: not one of the app's pages`);
     const parsed = BridgeRequestSchema.safeParse(payload);
     if (!parsed.success) throw new KernelError('INVALID_REQUEST', 'a bridge call is { method, params }');
-    if (!kernel) throw new KernelError('MODEL_NOT_LOADED', 'the kernel is still starting');
+    if (!kernel) throw new KernelError('MODEL_NOT_LOADED', 'the kernel is not running: it could not start (see the dialog), or has stopped');
     return { ok: true, result: await handleKernelRequest(kernel, parsed.data.method, parsed.data.params ?? {}) };
   } catch (error) {
     return { ok: false, error: toErrorPayload(error) };

@@ -23,6 +23,7 @@ export function StatusBar() {
   const busySlots = useKernelStore((state) => Object.values(state.processes).filter((process) => process.state === 'running').length);
   const model = info?.model ?? null;
   const showView = useKernelStore((state) => state.showView);
+  const loading = useKernelStore((state) => state.models.loading);
 
   return (
     <footer className="status-bar">
@@ -50,7 +51,13 @@ export function StatusBar() {
           </>
         ) : (
           <Item term="Model">
-            <span className="model-missing">none loaded{info?.modelError ? `: ${info.modelError}` : ''}</span>{' '}
+            {loading ? (
+              <span>
+                loading {loading.path.split(/[\\/]/).pop()} {Math.round(loading.progress * 100)}%
+              </span>
+            ) : (
+              <span className="model-missing">none loaded{info?.modelError ? `: ${info.modelError}` : ''}</span>
+            )}{' '}
             <button type="button" className="link" onClick={() => showView('models')}>
               Open Models
             </button>
