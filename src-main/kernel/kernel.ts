@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type {
   AgentManifest,
   ModelInfo,
@@ -254,10 +254,17 @@ export class Kernel implements Disposable {
     if (live.length > 0) {
       throw new KernelError('INVALID_STATE', `${live.length} agent(s) are live on the current model (pids ${live.map((info) => info.pid).join(', ')}); stop them first`);
     }
+    const previous = this.llm?.info.path ?? null;
     await this.unloadModel();
     await this.loadModel(path);
+    if (!this.llm) {
+      const reason = this.modelError ?? `${file} could not be loaded`;
+      // The user asked for a change, not for no model at all: the one that worked comes back.
+      if (previous) await this.loadModel(previous);
+      await this.models.announce();
+      throw new KernelError('MODEL_INVALID', this.llm ? `${reason}; ${basename(previous!)} is still loaded` : reason);
+    }
     await this.models.announce();
-    if (!this.llm) throw new KernelError('MODEL_INVALID', this.modelError ?? `${file} could not be loaded`);
     this.models.remember(path);
     return this.llm.info;
   }

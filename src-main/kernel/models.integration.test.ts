@@ -132,6 +132,16 @@ describe('models through the kernel API', () => {
     await expect(call('models.load', { file: 'amk-tiny-hd32.gguf' })).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining(`${process.pid}`) });
     kernel.kill(process.pid);
     await kernel.wait(process.pid, 30_000);
+    // A file that passes the header check but that llama.cpp cannot load leaves the working model in place.
+    const scratch = tempDir();
+    cleanups.push(scratch.dispose);
+    const unloadable = join(scratch.path, 'unloadable.gguf');
+    writeFileSync(unloadable, readFileSync(tinyModelPath()));
+    await call('models.import', { path: unloadable });
+    writeFileSync(join(dataDir, 'models', 'unloadable.gguf'), Buffer.concat([readFileSync(tinyModelPath()).subarray(0, 64), Buffer.alloc(statSync(tinyModelPath()).size - 64, 0xff)]));
+    await expect(call('models.load', { file: 'unloadable.gguf' })).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringContaining('stories260K.gguf is still loaded') });
+    expect(kernel.info().model?.name).toBe('stories260K.gguf');
+
     const model = await call('models.load', { file: 'amk-tiny-hd32.gguf' });
     expect(model.name).toBe('amk-tiny-hd32.gguf');
     // The new model runs agents.
