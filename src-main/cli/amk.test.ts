@@ -125,6 +125,14 @@ describe('remote commands against amk serve', () => {
     const waited = await amk(['wait', '2', ...dataDir]);
     expect(waited.code).toBe(0);
     expect(waited.stdout).toContain('2 storyteller exited (exit 0: finished)');
+    // Model changes go through the running kernel, which knows which model is in use.
+    const imported = await amk(['models', 'import', testModelPath(), ...dataDir]);
+    expect(imported.stdout.trim()).toBe(join(dir.path, 'models', 'stories260K.gguf'));
+    const used = await amk(['models', 'use', 'stories260K.gguf', ...dataDir]);
+    expect(used.stdout).toMatch(/^loaded stories260K\.gguf: cpu, 0\/\d+ layers on the GPU/);
+    const refused = await amk(['models', 'delete', 'stories260K.gguf', ...dataDir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('is the model in use');
     server.kill('SIGTERM');
     expect(await closed).toBe(0);
   });

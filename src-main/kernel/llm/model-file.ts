@@ -82,11 +82,11 @@ export async function describeModelFile(path: string): Promise<ModelFileDescript
   try {
     info = await readGgufFileInfo(facts.path, { sourceType: 'filesystem', logWarnings: false, ignoreKeys: ['tokenizer.ggml.tokens', 'tokenizer.ggml.merges', 'tokenizer.ggml.token_type', 'tokenizer.ggml.scores'] });
   } catch (error) {
-    throw new KernelError('MODEL_INVALID', `${facts.name} is damaged: its GGUF header cannot be read (${(error as Error).message})`, { path: facts.path });
+    throw new KernelError('MODEL_INVALID', `${facts.path} is damaged: its GGUF header cannot be read (${(error as Error).message})`, { path: facts.path });
   }
   const lastTensorAt = Math.max(0, ...(info.tensorInfo ?? []).map((tensor) => Number(tensor.fileOffset)));
   if (lastTensorAt >= facts.sizeBytes) {
-    throw new KernelError('MODEL_INVALID', `${facts.name} is cut off: its tensors reach past byte ${lastTensorAt} but the file has ${facts.sizeBytes} bytes (an incomplete download or copy?)`, { path: facts.path });
+    throw new KernelError('MODEL_INVALID', `${facts.path} is cut off: its tensors reach past byte ${lastTensorAt} but the file has ${facts.sizeBytes} bytes (an incomplete download or copy?)`, { path: facts.path });
   }
   const fileType = info.metadata.general.file_type;
   return {
