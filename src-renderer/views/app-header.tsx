@@ -5,6 +5,7 @@ import { selectDenialCount, selectPendingRequestCount } from '../store/sandbox.s
 import { selectConnection, selectKernelInfo, selectTheme, selectView } from '../store/selectors.js';
 import type { ViewId } from '../store/ui.slice.js';
 import { droppedAgent, isAgentDrag } from './common/agent-drag.js';
+import { shortcutLabel, useViewShortcuts } from './common/use-view-shortcuts.js';
 
 export const VIEWS: readonly { id: ViewId; label: string }[] = [
   { id: 'task-manager', label: 'Task Manager' },
@@ -13,6 +14,8 @@ export const VIEWS: readonly { id: ViewId; label: string }[] = [
   { id: 'gallery', label: 'Gallery' },
   { id: 'models', label: 'Models' },
 ];
+
+const VIEW_ORDER: readonly ViewId[] = VIEWS.map((entry) => entry.id);
 
 export const tabId = (view: ViewId): string => `tab-${view}`;
 export const panelId = (view: ViewId): string => `view-${view}`;
@@ -46,6 +49,7 @@ function ViewTabs() {
   const openInstall = useKernelStore((state) => state.openInstall);
   const refs = useRef<Partial<Record<ViewId, HTMLButtonElement | null>>>({});
   const [dropTarget, setDropTarget] = useState(false);
+  useViewShortcuts(VIEW_ORDER, showView);
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
     const index = VIEWS.findIndex((entry) => entry.id === view);
@@ -74,7 +78,7 @@ function ViewTabs() {
 
   return (
     <div className="tabs" role="tablist" aria-label="Views" onKeyDown={onKeyDown}>
-      {VIEWS.map((entry) => {
+      {VIEWS.map((entry, index) => {
         const selected = entry.id === view;
         const accepts = entry.id === 'task-manager';
         return (
@@ -88,6 +92,8 @@ function ViewTabs() {
             id={tabId(entry.id)}
             aria-selected={selected}
             aria-controls={panelId(entry.id)}
+            aria-keyshortcuts={shortcutLabel(index).startsWith('⌘') ? `Meta+${index + 1}` : `Control+${index + 1}`}
+            title={shortcutLabel(index)}
             tabIndex={selected ? 0 : -1}
             className={accepts && dropTarget ? 'tab dropping' : 'tab'}
             onClick={() => showView(entry.id)}
