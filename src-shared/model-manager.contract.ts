@@ -68,3 +68,12 @@ export const ModelsOverview = z.object({
   gpu: GpuStatus,
 });
 export type ModelsOverview = z.infer<typeof ModelsOverview>;
+
+/**
+ * The name a model file gets in the models folder: what a browser or a download folder calls it
+ * ("model (1).gguf"), with anything but letters, digits, dot, dash and underscore made a dash.
+ */
+export function toModelFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? '';
+  return base.replace(/[^\w.-]+/g, '-').replace(/^[^\w]+/, '');
+}

@@ -45,9 +45,15 @@ export function modelsScenarios(app: () => AppUnderTest): void {
     expect(await page.getByRole('button', { name: 'Delete stories-260k.gguf' }).isDisabled()).toBe(true);
   });
 
-  it('refuses a download whose checksum is wrong, with the reason, and installs nothing', async () => {
+  it('pauses, discards, and refuses a download whose checksum is wrong, with the reason, installing nothing', async () => {
     const { page } = app();
     const models = await new AppShell(page).openModels();
+    // Stopped part-way, it waits as a paused partial file that can be resumed or discarded.
+    await models.download('tampered');
+    await page.getByRole('button', { name: 'Cancel download of tampered' }).click();
+    await expectText(models.catalogRow('tampered'), /paused at [\d.]+ (KiB|MiB) of 1\.1 MiB: resumes from there/);
+    await page.getByRole('button', { name: 'Discard the partial download of tampered' }).click();
+    await expectText(models.catalogRow('tampered'), /not installed/);
     await models.download('tampered');
     await expectText(models.catalogRow('tampered'), /not the expected file \(sha256 [0-9a-f]{12}… instead of [0-9a-f]{12}…\); it was removed/);
     await page.getByRole('button', { name: 'Download tampered' }).waitFor({ timeout: UI_TIMEOUT });

@@ -37,7 +37,13 @@ async function boot(): Promise<void> {
   const config = resolveKernelConfig({});
   // The kernel serves at once, with or without a model: the window opens on it and shows the model's progress.
   try {
-    kernel = await Kernel.boot(config);
+    // The window cannot hear the kernel until it has booted: the model's loading shows on the taskbar.
+    kernel = await Kernel.boot(config, (event) => {
+      if (event.type === 'model.loading' && window && !window.isDestroyed()) {
+        window.setProgressBar(event.progress >= 1 ? -1 : event.progress);
+        window.setTitle(event.progress >= 1 ? 'Agentic Microkernel' : `Agentic Microkernel: loading the model (${Math.round(event.progress * 100)}%)`);
+      }
+    });
   } finally {
     kernelBooted(kernel);
   }

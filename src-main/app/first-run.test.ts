@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir, testModelPath } from '../test-support/fixtures.js';
+import { tempDir, testModelPath, tinyModelPath } from '../test-support/fixtures.js';
 import { bootKernelWithCatalog, type CatalogFixtureModel } from '../test-support/model-catalog-fixture.js';
 import { provideModel } from './first-run.js';
 
@@ -10,7 +10,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function kernelWithCatalog(models: CatalogFixtureModel[], options: { modelPath?: string | null } = {}) {
+async function kernelWithCatalog(models: CatalogFixtureModel[], options: { modelPath?: string | null; bytesPerSecond?: number } = {}) {
   const booted = await bootKernelWithCatalog(models, options);
   cleanups.push(booted.dispose);
   return booted;
@@ -48,4 +48,20 @@ describe('first run of the desktop app', () => {
     expect(outcome).toMatchObject({ kind: 'no-model', title: 'The default model could not be downloaded', reason: expect.stringContaining('sha256') });
     expect(kernel.info().model).toBeNull();
   });
+
+  it('leaves a model the user loaded during the download in place, and a cancelled download quiet', async () => {
+    const { kernel } = await kernelWithCatalog([{ id: 'stories', source: testModelPath() }], { bytesPerSecond: 300_000 });
+    const pending = provideModel(kernel);
+    await kernel.models.import(tinyModelPath());
+    await kernel.useModel('amk-tiny-hd32.gguf');
+    expect(await pending).toEqual({ kind: 'ready' });
+    expect(kernel.info().model?.name).toBe('amk-tiny-hd32.gguf');
+
+    const other = await kernelWithCatalog([{ id: 'stories', source: testModelPath() }], { bytesPerSecond: 300_000 });
+    const cancelled = provideModel(other.kernel);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    other.kernel.models.cancel('stories');
+    expect(await cancelled).toEqual({ kind: 'cancelled' });
+  });
 });
+

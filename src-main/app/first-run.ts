@@ -1,5 +1,5 @@
 import type { DownloadProgress } from '../../src-shared/index.js';
-import type { Kernel } from '../kernel/index.js';
+import { KernelError, type Kernel } from '../kernel/index.js';
 
 export type ModelOutcome =
   /** A model was already loaded (configured, or installed earlier). */
@@ -7,7 +7,9 @@ export type ModelOutcome =
   /** The catalogue's default was downloaded (or a partial one finished) and loaded. */
   | { kind: 'downloaded'; file: string }
   /** The app runs without a model; the reason is for a dialog. */
-  | { kind: 'no-model'; title: string; reason: string };
+  | { kind: 'no-model'; title: string; reason: string }
+  /** The user stopped the download in the Models screen: they know, no dialog. */
+  | { kind: 'cancelled' };
 
 /**
  * What the desktop app does after the kernel boots: when no model was configured or installed,
@@ -33,6 +35,8 @@ export async function provideModel(kernel: Kernel, onProgress?: (progress: Downl
     kernel.models.startDownload(defaultId);
     await kernel.models.whenDownloaded(defaultId);
   } catch (error) {
+    if (kernel.info().model) return { kind: 'ready' };
+    if (error instanceof KernelError && error.code === 'INVALID_STATE' && /cancelled/.test(error.message)) return { kind: 'cancelled' };
     return {
       kind: 'no-model',
       title: 'The default model could not be downloaded',
@@ -41,6 +45,8 @@ export async function provideModel(kernel: Kernel, onProgress?: (progress: Downl
   } finally {
     stop();
   }
+  // The user may have loaded a model of their own while this one downloaded: theirs stays.
+  if (kernel.info().model) return { kind: 'ready' };
   try {
     await kernel.useModel(entry.file);
   } catch (error) {

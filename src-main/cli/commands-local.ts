@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { handleKernelRequest, Kernel, ModelManager, type KernelConfig } from '../kernel/index.js';
+import type { DownloadProgress, KernelClient } from '../../src-shared/index.js';
 import { connectKernel, readConnectionFile, removeConnectionFile, startKernelServer, writeConnectionFile } from '../server/index.js';
 import { catalogPath, defaultDataDir, packageRoot, resolveKernelConfig, type SettingsFlags } from '../settings.js';
 import { EXIT, UsageError, formatDuration } from './cli-io.js';
@@ -104,6 +105,39 @@ export async function serve(flags: SettingsFlags & { port?: string; host?: strin
   return EXIT.ok;
 }
 
+function showProgress(p: DownloadProgress): void {
+  const percent = p.totalBytes > 0 ? ((100 * p.receivedBytes) / p.totalBytes).toFixed(1) : '?';
+  const left = p.secondsLeft === null ? '' : ` ${Math.ceil(p.secondsLeft)}s left`;
+  process.stderr.write(`\r${p.state} ${percent}% ${(p.bytesPerSecond / 1e6).toFixed(1)} MB/s${left}${p.error ? ` (${p.error})` : ''}   `);
+}
+
+/** Starts (or joins) the kernel's download and follows it to the end; resolves to the installed path. */
+function downloadThroughKernel(client: KernelClient, id: string, directory: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const stop = client.subscribe((event) => {
+      if (event.type !== 'model.download' || event.progress.id !== id) return;
+      showProgress(event.progress);
+      if (event.progress.state === 'done') {
+        stop();
+        resolve(join(directory, event.progress.file));
+      } else if (event.progress.state === 'failed') {
+        stop();
+        reject(new Error(event.progress.error ?? `the download of ${id} failed`));
+      }
+    });
+    void client.call('events.subscribe', {}).then(
+      () => client.call('models.download', { id }),
+      (error: unknown) => {
+        stop();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    ).catch((error: unknown) => {
+      stop();
+      reject(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
+}
+
 /**
  * `amk models list | download ID | import FILE | delete FILE | use FILE`: the data directory's
  * models folder. While a kernel serves that folder, changes go through it (it knows which model
@@ -135,11 +169,8 @@ export async function models([action, argument]: string[], dataDir?: string): Pr
     }
     case 'download': {
       if (!argument) throw new UsageError('usage: amk models download ID');
-      const path = await manager.download(argument, (p) => {
-        const percent = p.totalBytes > 0 ? ((100 * p.receivedBytes) / p.totalBytes).toFixed(1) : '?';
-        const left = p.secondsLeft === null ? '' : ` ${Math.ceil(p.secondsLeft)}s left`;
-        process.stderr.write(`\r${p.state} ${percent}% ${(p.bytesPerSecond / 1e6).toFixed(1)} MB/s${left}${p.error ? ` (${p.error})` : ''}   `);
-      });
+      // Two writers on one partial file would ruin it: with a kernel running, it downloads.
+      const path = running ? await viaKernel((client) => downloadThroughKernel(client, argument, manager.directory)) : await manager.download(argument, showProgress);
       process.stderr.write('\n');
       console.log(path);
       return EXIT.ok;

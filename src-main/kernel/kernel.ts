@@ -22,7 +22,7 @@ import { Journal, readJournal } from './core/journal.js';
 import { KernelError, toErrorPayload } from './core/kernel-error.js';
 import { freshProcessInfo, ProcessTable } from './core/process-table.js';
 import { SyscallDispatcher } from './core/syscall-dispatcher.js';
-import { loadLlamaBackend, type GpuChoice, type LlmBackend } from './llm/index.js';
+import { describeModelFile, loadLlamaBackend, type GpuChoice, type LlmBackend } from './llm/index.js';
 import { InterruptController, WebhookListener } from './interrupts/index.js';
 import { AgentProcess, historyFromTranscript, loadGallery, preferSnapshotTokens, validateAgentArgs, type AgentHost, type AgentOptions } from './runtime/index.js';
 import { planHandoff, SnapshotStore, type HandoffMode } from './ipc/index.js';
@@ -104,6 +104,9 @@ export class Kernel implements Disposable {
   private memory: MemoryManager | null = null;
   private modelError: string | null = null;
   private loadingModel: string | null = null;
+  /** True from the start of a model switch until it settles; the model it replaces counts as in use meanwhile. */
+  private switchingModel = false;
+  private unloadingFrom: string | null = null;
   private library: ModelLibrary | null = null;
   private readonly startedAt = Date.now();
   readonly report: BootReport = { journalSkippedLines: [], galleryErrors: [], recovered: [], interruptErrors: [] };
@@ -128,8 +131,10 @@ export class Kernel implements Disposable {
 
   private constructor(readonly config: KernelConfig) {}
 
-  static async boot(config: KernelConfig): Promise<Kernel> {
+  /** `observe` sees every event from the first, the boot's own included (a model loading, say). */
+  static async boot(config: KernelConfig, observe?: (event: KernelEvent) => void): Promise<Kernel> {
     const kernel = new Kernel(config);
+    if (observe) kernel.bus.on(observe);
     try {
       await kernel.start();
     } catch (error) {
@@ -184,7 +189,7 @@ export class Kernel implements Disposable {
         catalogPath: this.config.catalogPath ?? null,
         gpu: this.config.gpu,
         emit: (body) => this.bus.emit(body),
-        modelState: () => ({ inUse: this.llm?.info.path ?? null, loading: this.loadingModel }),
+        modelState: () => ({ inUse: this.llm?.info.path ?? this.unloadingFrom, loading: this.loadingModel }),
       }),
     );
 
@@ -249,24 +254,35 @@ export class Kernel implements Disposable {
    */
   async useModel(file: string): Promise<ModelInfo> {
     const path = this.models.manager.pathOf(file);
-    if (this.loadingModel) throw new KernelError('INVALID_STATE', `${this.loadingModel} is being loaded; wait for it`);
-    const live = this.table.live().filter((info) => !isExternalAgentId(info.agentId));
+    if (this.switchingModel || this.loadingModel) throw new KernelError('INVALID_STATE', `a model is being loaded (${this.loadingModel ?? 'a switch is under way'}); wait for it`);
+    // Live agents hold KV state of the loaded model; with none loaded, recovered agents hold nothing yet.
+    const live = this.llm ? this.table.live().filter((info) => !isExternalAgentId(info.agentId)) : [];
     if (live.length > 0) {
       throw new KernelError('INVALID_STATE', `${live.length} agent(s) are live on the current model (pids ${live.map((info) => info.pid).join(', ')}); stop them first`);
     }
-    const previous = this.llm?.info.path ?? null;
-    await this.unloadModel();
-    await this.loadModel(path);
-    if (!this.llm) {
-      const reason = this.modelError ?? `${file} could not be loaded`;
-      // The user asked for a change, not for no model at all: the one that worked comes back.
-      if (previous) await this.loadModel(previous);
+    this.switchingModel = true;
+    try {
+      // Checked before anything is unloaded: a missing or damaged file costs nothing.
+      await describeModelFile(path);
+      // An agent that just exited may still be releasing its slot or writing its snapshot.
+      await Promise.allSettled([...this.running]);
+      const previous = this.llm?.info.path ?? null;
+      this.unloadingFrom = previous;
+      await this.unloadModel();
+      await this.loadModel(path);
+      if (!this.llm) {
+        const reason = this.modelError ?? `${file} could not be loaded`;
+        // The user asked for a change, not for no model at all: the one that worked comes back.
+        if (previous) await this.loadModel(previous);
+        throw new KernelError('MODEL_INVALID', this.llm ? `${reason}; ${basename(previous!)} is still loaded` : reason);
+      }
+      this.models.remember(path);
+      return this.llm.info;
+    } finally {
+      this.unloadingFrom = null;
+      this.switchingModel = false;
       await this.models.announce();
-      throw new KernelError('MODEL_INVALID', this.llm ? `${reason}; ${basename(previous!)} is still loaded` : reason);
     }
-    await this.models.announce();
-    this.models.remember(path);
-    return this.llm.info;
   }
 
   private async unloadModel(): Promise<void> {

@@ -25,7 +25,7 @@ function nextEvent<T extends KernelEvent['type']>(kernel: Kernel, type: T, test:
 }
 
 /** A kernel booted without a model, on a catalogue served from loopback. */
-async function kernelWithCatalog(models: CatalogFixtureModel[], options: { bytesPerSecond?: number; modelPath?: string | null } = {}) {
+async function kernelWithCatalog(models: CatalogFixtureModel[], options: { bytesPerSecond?: number; modelPath?: string | null; kvType?: 'q8_0' } = {}) {
   const booted = await bootKernelWithCatalog(models, options);
   cleanups.push(booted.dispose);
   const { kernel } = booted;
@@ -35,6 +35,18 @@ async function kernelWithCatalog(models: CatalogFixtureModel[], options: { bytes
 }
 
 describe('models through the kernel API', () => {
+  it('puts the previous model back when llama.cpp cannot load the new one', async () => {
+    // A quantized KV cache needs a head dimension that is a multiple of 32: the tiny model has it, stories260K not.
+    const { kernel, call } = await kernelWithCatalog([], { modelPath: tinyModelPath(), kvType: 'q8_0' });
+    await call('models.import', { path: testModelPath() });
+    await expect(call('models.load', { file: 'stories260K.gguf' })).rejects.toMatchObject({
+      code: 'MODEL_INVALID',
+      message: expect.stringMatching(/head dimension[\s\S]*amk-tiny-hd32\.gguf is still loaded/),
+    });
+    expect(kernel.info().model?.name).toBe('amk-tiny-hd32.gguf');
+    expect((await call('models.list')).inUse).toBe(kernel.info().model?.path);
+  });
+
   it('downloads a catalogue model in the background with progress events, loads it and remembers it', async () => {
     const { kernel, call, dataDir } = await kernelWithCatalog([{ id: 'stories', source: testModelPath() }], { bytesPerSecond: 4_000_000 });
     const before = await call('models.list');
@@ -78,12 +90,35 @@ describe('models through the kernel API', () => {
     expect(afterCancel.downloads).toEqual([]);
     expect(afterCancel.paused).toEqual([{ id: 'stories', receivedBytes: partial, totalBytes: statSync(testModelPath()).size }]);
 
-    const done = nextEvent(kernel, 'models.changed', (event) => event.installed.length === 1);
+    // The partial is the model's name until it completes: no import takes it, and deleting it discards the partial.
+    const resumed = nextEvent(kernel, 'model.download', (event) => event.progress.receivedBytes > partial);
     await call('models.download', { id: 'stories' });
+    await resumed;
+    const scratch = tempDir();
+    cleanups.push(scratch.dispose);
+    writeFileSync(join(scratch.path, 'stories.gguf'), readFileSync(testModelPath()));
+    await expect(call('models.import', { path: join(scratch.path, 'stories.gguf') })).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('downloading') });
+    const done = nextEvent(kernel, 'models.changed', (event) => event.installed.some((model) => model.file === 'stories.gguf'));
     await done;
+    await expect(call('models.download', { id: 'stories' })).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('already installed') });
     expect(fixture.requests.at(-1)).toMatch(/^GET \/stories bytes=\d+-$/);
     expect(Number(/bytes=(\d+)-/.exec(fixture.requests.at(-1)!)![1])).toBeGreaterThanOrEqual(partial);
     expect(readFileSync(join(dataDir, 'models', 'stories.gguf')).equals(readFileSync(testModelPath()))).toBe(true);
+  });
+
+  it('discards a paused download when its file is deleted', async () => {
+    const { kernel, call, dataDir } = await kernelWithCatalog([{ id: 'stories', source: testModelPath() }], { bytesPerSecond: 300_000 });
+    const someArrived = nextEvent(kernel, 'model.download', (event) => event.progress.receivedBytes > 50_000);
+    await call('models.download', { id: 'stories' });
+    await someArrived;
+    await expect(call('models.delete', { file: 'stories.gguf' })).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('cancel the download first') });
+    const failed = nextEvent(kernel, 'model.download', (event) => event.progress.state === 'failed');
+    await call('models.cancel', { id: 'stories' });
+    await failed;
+    expect((await call('models.list')).paused).toHaveLength(1);
+    await call('models.delete', { file: 'stories.gguf' });
+    expect((await call('models.list')).paused).toEqual([]);
+    expect(readdirSync(join(dataDir, 'models'))).toEqual([]);
   });
 
   it('reports a download that fails its checksum and installs nothing', async () => {
@@ -132,17 +167,20 @@ describe('models through the kernel API', () => {
     await expect(call('models.load', { file: 'amk-tiny-hd32.gguf' })).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining(`${process.pid}`) });
     kernel.kill(process.pid);
     await kernel.wait(process.pid, 30_000);
-    // A file that passes the header check but that llama.cpp cannot load leaves the working model in place.
+    // A file damaged after its import is refused before anything is unloaded.
     const scratch = tempDir();
     cleanups.push(scratch.dispose);
-    const unloadable = join(scratch.path, 'unloadable.gguf');
-    writeFileSync(unloadable, readFileSync(tinyModelPath()));
-    await call('models.import', { path: unloadable });
-    writeFileSync(join(dataDir, 'models', 'unloadable.gguf'), Buffer.concat([readFileSync(tinyModelPath()).subarray(0, 64), Buffer.alloc(statSync(tinyModelPath()).size - 64, 0xff)]));
-    await expect(call('models.load', { file: 'unloadable.gguf' })).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringContaining('stories260K.gguf is still loaded') });
+    const damaged = join(scratch.path, 'damaged.gguf');
+    writeFileSync(damaged, readFileSync(tinyModelPath()));
+    await call('models.import', { path: damaged });
+    writeFileSync(join(dataDir, 'models', 'damaged.gguf'), Buffer.concat([readFileSync(tinyModelPath()).subarray(0, 64), Buffer.alloc(statSync(tinyModelPath()).size - 64, 0xff)]));
+    await expect(call('models.load', { file: 'damaged.gguf' })).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/damaged\.gguf is (damaged|cut off)/) });
     expect(kernel.info().model?.name).toBe('stories260K.gguf');
 
-    const model = await call('models.load', { file: 'amk-tiny-hd32.gguf' });
+    // One switch at a time: a second one while the first is under way is refused, not interleaved.
+    const first = call('models.load', { file: 'amk-tiny-hd32.gguf' });
+    await expect(call('models.load', { file: 'stories260K.gguf' })).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('wait for it') });
+    const model = await first;
     expect(model.name).toBe('amk-tiny-hd32.gguf');
     // The new model runs agents.
     const next = kernel.spawn('storyteller', 'a cat');

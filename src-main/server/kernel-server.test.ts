@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { Kernel } from '../kernel/index.js';
@@ -109,14 +110,16 @@ describe('model upload (a GGUF dropped on the browser UI)', () => {
     const cut = await upload(server, 'cut.gguf', model.subarray(0, 300_000));
     expect(cut.status).toBe(400);
     expect(((await cut.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/cut\.gguf is (cut off|damaged)/) });
-    const badName = await upload(server, '../escape.gguf', model);
-    expect(badName.status).toBe(400);
+    expect((await upload(server, 'notes.txt', model)).status).toBe(400);
 
     const ok = await upload(server, 'dropped.gguf', model);
     expect(ok.status).toBe(201);
     expect(((await ok.json()) as { model: { file: string; sizeBytes: number } }).model).toMatchObject({ file: 'dropped.gguf', sizeBytes: model.length });
-    // Only the whole upload is there: nothing half-written is left beside it.
-    expect(readdirSync(kernel.models.manager.directory)).toEqual(['dropped.gguf']);
+    // A name is only a name: folders in it are dropped, odd characters become dashes.
+    const odd = await upload(server, '../../escape (1).gguf', model);
+    expect(((await odd.json()) as { model: { path: string } }).model.path).toBe(join(kernel.models.manager.directory, 'escape-1-.gguf'));
+    // Only whole uploads are there: nothing half-written is left beside them.
+    expect(readdirSync(kernel.models.manager.directory).sort()).toEqual(['dropped.gguf', 'escape-1-.gguf']);
     expect((await upload(server, 'dropped.gguf', model)).status).toBe(400);
   });
 });

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import type { CatalogModel, ModelCatalog } from '../../src-shared/index.js';
+import type { CatalogModel, KvType, ModelCatalog } from '../../src-shared/index.js';
 import type { Kernel } from '../kernel/index.js';
 import { bootTestKernel, tempDir } from './fixtures.js';
 
@@ -98,13 +98,13 @@ export async function startCatalogFixture(directory: string, models: CatalogFixt
 /** A kernel on a fresh data folder and a catalogue served from loopback; dispose undoes both. */
 export async function bootKernelWithCatalog(
   models: CatalogFixtureModel[],
-  options: { bytesPerSecond?: number; modelPath?: string | null } = {},
+  options: { bytesPerSecond?: number; modelPath?: string | null; kvType?: KvType } = {},
 ): Promise<{ kernel: Kernel; fixture: CatalogFixture; dataDir: string; dispose: () => Promise<void> }> {
   const data = tempDir();
   const fixture = await startCatalogFixture(data.path, models, options);
   const dataDir = join(data.path, 'kernel');
   try {
-    const kernel = await bootTestKernel(dataDir, { modelPath: options.modelPath ?? null, catalogPath: fixture.catalogPath });
+    const kernel = await bootTestKernel(dataDir, { modelPath: options.modelPath ?? null, catalogPath: fixture.catalogPath, ...(options.kvType ? { kvType: options.kvType } : {}) });
     return {
       kernel,
       fixture,

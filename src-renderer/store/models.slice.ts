@@ -1,4 +1,5 @@
 import type { DownloadProgress, InstalledModel, KernelEvent, ModelsOverview } from '../../src-shared/index.js';
+import { toModelFileName } from '../../src-shared/index.js';
 import type { SliceCreator } from './store-types.js';
 
 /** A file the user picked or dropped, on its way into the models folder. */
@@ -94,12 +95,28 @@ export const createModelsSlice: SliceCreator<ModelsSlice> = (set, get) => {
     },
     deleteModel: async (file) => {
       const done = await get().callKernel('models.delete', { file });
+      if (done) {
+        // A discarded partial takes the story of its download with it.
+        set(
+          (state) => ({ models: { ...state.models, downloads: Object.fromEntries(Object.entries(state.models.downloads).filter(([, download]) => download.file !== file)) } }),
+          false,
+          'models/deleted',
+        );
+        // The paused list is only in the overview: read it again.
+        await get().refreshModels();
+      }
       return done !== undefined;
     },
     importModelFile: async (file) => {
       const importer = get().importer;
       if (!file.name.toLowerCase().endsWith('.gguf')) {
         get().raiseError(new Error(`${file.name} is not a .gguf model file`));
+        return;
+      }
+      const installedAs = toModelFileName(file.name);
+      if (get().models.overview?.installed.some((model) => model.file === installedAs)) {
+        // Said before sending anything: a refusal after gigabytes of upload reads as a broken connection.
+        get().raiseError(new Error(`${installedAs} is already installed; delete it first to replace it`));
         return;
       }
       if (!importer) {

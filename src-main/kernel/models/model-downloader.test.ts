@@ -16,6 +16,7 @@ afterEach(async () => {
 
 const BODY = readFileSync(testModelPath());
 const SHA = createHash('sha256').update(BODY).digest('hex');
+const ETAG = '"v2"';
 
 /** A file server with Range support that can fail on purpose. */
 async function server(behaviour: { cutAfter?: number; failFirst?: number; corrupt?: boolean; stallAfter?: number } = {}) {
@@ -31,11 +32,13 @@ async function server(behaviour: { cutAfter?: number; failFirst?: number; corrup
       return;
     }
     const body = behaviour.corrupt ? Buffer.from(BODY).fill(1, 100, 200) : BODY;
-    const match = /bytes=(\d+)-/.exec(request.headers.range ?? '');
+    // If-Range with another version's tag: the file changed, so it comes whole (RFC 9110, 13.1.5).
+    const ifRange = request.headers['if-range'];
+    const match = ifRange !== undefined && ifRange !== ETAG ? null : /bytes=(\d+)-/.exec(request.headers.range ?? '');
     const start = match ? Number(match[1]) : 0;
     const status = match ? 206 : 200;
     requests.push({ range: request.headers.range, status });
-    response.writeHead(status, { 'content-length': String(body.length - start), ...(match ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}) });
+    response.writeHead(status, { etag: ETAG, 'content-length': String(body.length - start), ...(match ? { 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` } : {}) });
     if (stall !== undefined) {
       // Send part of it, then nothing, with the connection left open: a dead link after sleep.
       response.write(body.subarray(start, start + stall));
@@ -100,6 +103,26 @@ describe('model download', () => {
     const result = await downloadModel({ id: 'm', url, target: path, expectedBytes: BODY.length, sha256: SHA });
     expect(result.resumedFrom).toBe(500_000);
     expect(requests.map((r) => r.range)).toEqual(['bytes=500000-']);
+    expect(readFileSync(path).equals(BODY)).toBe(true);
+  });
+
+  it('starts over when the file changed upstream since the partial began (If-Range)', async () => {
+    const { url, requests } = await server();
+    const path = target();
+    writeFileSync(`${path}.partial`, Buffer.alloc(500_000, 7));
+    writeFileSync(`${path}.partial.json`, JSON.stringify({ url, expectedBytes: BODY.length, sha256: SHA, validator: '"v1"' }));
+    await downloadModel({ id: 'm', url, target: path, expectedBytes: BODY.length, sha256: SHA });
+    expect(requests).toEqual([{ range: 'bytes=500000-', status: 200 }]);
+    expect(readFileSync(path).equals(BODY)).toBe(true);
+  });
+
+  it('reads a torn partial record as no record: the download starts over instead of failing for good', async () => {
+    const { url, requests } = await server();
+    const path = target();
+    writeFileSync(`${path}.partial`, BODY.subarray(0, 1000));
+    writeFileSync(`${path}.partial.json`, '{"url": "htt');
+    await downloadModel({ id: 'm', url, target: path, expectedBytes: BODY.length, sha256: SHA });
+    expect(requests.map((r) => r.range)).toEqual([undefined]);
     expect(readFileSync(path).equals(BODY)).toBe(true);
   });
 

@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream, existsSync, statSync } from 'node:
 import { readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
 import type { DownloadProgress } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
+import { describeModelFile } from '../llm/index.js';
 
 export interface DownloadOptions {
   id: string;
@@ -24,7 +25,26 @@ interface PartialMeta {
   url: string;
   expectedBytes: number | null;
   sha256: string | null;
+  /** The server's ETag (or Last-Modified) for the bytes in the partial: sent as If-Range on resume. */
+  validator?: string | null;
 }
+
+async function readMeta(path: string): Promise<PartialMeta | null> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as PartialMeta;
+  } catch {
+    // Missing, or torn by a crash mid-write: the partial cannot be trusted to continue.
+    return null;
+  }
+}
+
+async function writeMeta(path: string, meta: PartialMeta): Promise<void> {
+  await writeFile(`${path}.tmp`, JSON.stringify(meta));
+  await rename(`${path}.tmp`, path);
+}
+
+/** Errors of the disk, not the network: retrying will not help, and the user has to act. */
+const DISK_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
 
 /**
  * Bytes per second over the last few seconds: recent enough to follow a changing link, long
@@ -80,13 +100,14 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
   const partial = `${options.target}.partial`;
   const metaPath = `${partial}.json`;
   const retries = options.retries ?? 5;
-  const meta: PartialMeta = { url: options.url, expectedBytes: options.expectedBytes ?? null, sha256: options.sha256 };
+  const meta: PartialMeta = { url: options.url, expectedBytes: options.expectedBytes ?? null, sha256: options.sha256, validator: null };
   // A partial from another URL or checksum is not ours to continue.
   if (existsSync(partial)) {
-    const saved = existsSync(metaPath) ? (JSON.parse(await readFile(metaPath, 'utf8')) as PartialMeta) : null;
+    const saved = await readMeta(metaPath);
     if (!saved || saved.url !== meta.url || saved.sha256 !== meta.sha256) await rm(partial, { force: true });
+    else meta.validator = saved.validator ?? null;
   }
-  await writeFile(metaPath, JSON.stringify(meta));
+  await writeMeta(metaPath, meta);
   const resumedFrom = existsSync(partial) ? statSync(partial).size : 0;
   let total = options.expectedBytes ?? 0;
   const report = (state: DownloadProgress['state'], received: number, speed: number, attempt: number, error?: string): void => {
@@ -126,10 +147,15 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
     let received = start;
     try {
       rearm();
-      const response = await fetch(options.url, { headers: start > 0 ? { range: `bytes=${start}-` } : {}, signal: attemptAbort.signal });
+      // If-Range: should the file have changed upstream since the partial began, the server sends it whole.
+      const headers: Record<string, string> = start > 0 ? { range: `bytes=${start}-`, ...(meta.validator ? { 'if-range': meta.validator } : {}) } : {};
+      const response = await fetch(options.url, { headers, signal: attemptAbort.signal });
       if (response.status === 416 && start > 0) {
-        // The partial is as long as the file, or longer than it now is: check it, or start over.
-        if (total > 0 && start > total) await truncate(partial, 0);
+        // Longer than the file: start over. Otherwise it is as long as the file: go and check it.
+        if (total > 0 && start > total) {
+          await truncate(partial, 0);
+          continue;
+        }
         break;
       }
       if (!response.ok) {
@@ -139,10 +165,18 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
       }
       const appending = response.status === 206 && start > 0;
       if (!appending && start > 0) await truncate(partial, 0);
+      const validator = response.headers.get('etag') ?? response.headers.get('last-modified');
+      if (!appending && validator !== meta.validator) {
+        meta.validator = validator;
+        await writeMeta(metaPath, meta);
+      }
       const length = Number(response.headers.get('content-length') ?? 0);
       if (length > 0) total = (appending ? start : 0) + length;
       received = appending ? start : 0;
       const out = createWriteStream(partial, { flags: appending ? 'a' : 'w' });
+      // A write error (a full disk) must end this attempt, not the process: it is kept and rethrown here.
+      let writeError: NodeJS.ErrnoException | null = null;
+      out.on('error', (error) => (writeError = error));
       const meter = new SpeedMeter(received);
       let lastReport = 0;
       try {
@@ -150,7 +184,13 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
           const bytes = chunk as Uint8Array;
           rearm();
           received += bytes.length;
-          if (!out.write(bytes)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+          if (writeError) throw writeError;
+          if (!out.write(bytes)) {
+            await new Promise<void>((resolve) => {
+              out.once('drain', resolve);
+              out.once('error', () => resolve());
+            });
+          }
           const now = performance.now();
           if (now - lastReport > 250) {
             lastReport = now;
@@ -158,12 +198,21 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
           }
         }
       } finally {
-        await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+        await new Promise<void>((resolve) => {
+          if (out.destroyed) return resolve();
+          out.end(() => resolve());
+          out.once('error', () => resolve());
+        });
       }
+      if (writeError) throw writeError;
       if (total > 0 && received < total) throw new Error(`the connection ended after ${received} of ${total} bytes`);
       break;
     } catch (error) {
       if (error instanceof KernelError) throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code && DISK_ERRORS.has(code)) {
+        throw new KernelError('INTERNAL', `cannot write ${partial}: ${(error as Error).message}; free some space (or fix the folder's permissions) and download again: it resumes`);
+      }
       if (options.signal?.aborted) throw new KernelError('INVALID_STATE', `download of ${options.id} was cancelled; ${partial} is kept to resume`);
       lastError = stalled ? `no data for ${Math.round(stallMs / 1000)} s (stalled)` : (error as Error).message;
       failuresInARow = received > start ? 0 : failuresInARow + 1;
@@ -189,6 +238,8 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
   if (options.expectedBytes !== undefined && size !== options.expectedBytes) await fail(`${size} bytes instead of ${options.expectedBytes}`);
   const digest = await sha256Of(partial);
   if (options.sha256 && digest !== options.sha256) await fail(`sha256 ${digest.slice(0, 12)}… instead of ${options.sha256.slice(0, 12)}…`);
+  // Without a pinned checksum, the GGUF header is the last line of defence against a broken file.
+  await describeModelFile(partial).catch((error: unknown) => fail((error as Error).message.replace(`${partial} `, '')));
   await rename(partial, options.target);
   await rm(metaPath, { force: true });
   report('done', size, 0, 0);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { DownloadProgress, GpuStatus, InstalledModel, KernelEventBody, ModelsOverview } from '../../../src-shared/index.js';
+import { toModelFileName } from '../../../src-shared/index.js';
 import type { Disposable } from '../core/disposable.js';
 import { KernelError, toErrorPayload } from '../core/kernel-error.js';
 import { detectGpu, type GpuChoice } from '../llm/index.js';
@@ -57,6 +58,7 @@ export class ModelLibrary implements Disposable {
     const existing = this.downloads.get(id);
     if (existing) return existing.progress;
     const model = this.manager.entry(id);
+    if (existsSync(this.manager.pathOf(model.file))) throw new KernelError('INVALID_STATE', `${model.file} is already installed`);
     const controller = new AbortController();
     const progress: DownloadProgress = {
       id,
@@ -109,23 +111,29 @@ export class ModelLibrary implements Disposable {
   }
 
   async import(source: string): Promise<InstalledModel> {
+    this.refuseIfDownloading(toModelFileName(basename(source)));
     const path = await this.manager.import(source);
     return this.installedAt(path);
   }
 
   async receive(file: string, body: AsyncIterable<Uint8Array>): Promise<InstalledModel> {
+    this.refuseIfDownloading(toModelFileName(file));
     const path = await this.manager.receive(file, body);
     return this.installedAt(path);
   }
 
   async delete(file: string): Promise<void> {
     const { inUse, loading } = this.options.modelState();
-    if (this.downloads.has(this.manager.catalog.models.find((model) => model.file === file)?.id ?? '')) {
-      throw new KernelError('INVALID_STATE', `${file} is downloading; cancel the download first`);
-    }
+    this.refuseIfDownloading(file);
     if (loading && this.manager.pathOf(file) === loading) throw new KernelError('INVALID_STATE', `${file} is being loaded`);
     await this.manager.delete(file, inUse);
     await this.announce();
+  }
+
+  /** The download's rename would replace whatever took its name meanwhile. */
+  private refuseIfDownloading(file: string): void {
+    const active = [...this.downloads.values()].find((download) => download.progress.file === file);
+    if (active) throw new KernelError('INVALID_STATE', `${file} is downloading; cancel the download first`);
   }
 
   /** Remembers the model for the next start, in `<data dir>/config.json` (other settings kept). */

@@ -1,15 +1,29 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { CatalogModel, DownloadProgress, InstalledModel, ModelCatalog } from '../../../src-shared/index.js';
-import { ModelCatalog as ModelCatalogSchema, describeIssues } from '../../../src-shared/index.js';
+import { ModelCatalog as ModelCatalogSchema, describeIssues, toModelFileName } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
 import { describeModelFile } from '../llm/index.js';
 import { downloadModel } from './model-downloader.js';
 
 const MODEL_FILE_NAME = /^[\w][\w.-]{0,200}\.gguf$/;
+
+/**
+ * Moves a checked file to its name only if nobody took the name meanwhile (two uploads of one
+ * name, an import beside a download): a hard link fails where a rename would overwrite.
+ */
+async function placeExclusively(temporary: string, target: string): Promise<void> {
+  try {
+    await link(temporary, target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new KernelError('INVALID_STATE', `${basename(target)} is already installed; delete it first to replace it`);
+    throw error;
+  }
+  await rm(temporary, { force: true });
+}
 
 const EMPTY_CATALOG: ModelCatalog = { default: '', models: [] };
 
@@ -96,11 +110,11 @@ export class ModelManager {
   async import(source: string): Promise<string> {
     const facts = await describeModelFile(source);
     await this.ensureDirectory();
-    const target = this.newModelPath(basename(facts.path));
+    const target = this.newModelPath(toModelFileName(facts.name));
     const temporary = `${target}.${randomBytes(4).toString('hex')}.importing`;
     try {
       await copyFile(facts.path, temporary);
-      await rename(temporary, target);
+      await placeExclusively(temporary, target);
     } catch (error) {
       await rm(temporary, { force: true });
       throw new KernelError('INTERNAL', `could not copy ${facts.name} into ${this.directory}: ${(error as Error).message}`);
@@ -114,14 +128,14 @@ export class ModelManager {
    */
   async receive(file: string, body: AsyncIterable<Uint8Array>): Promise<string> {
     await this.ensureDirectory();
-    const target = this.newModelPath(file);
+    const target = this.newModelPath(toModelFileName(file));
     const temporary = `${target}.${randomBytes(4).toString('hex')}.uploading`;
     try {
       await pipeline(body, createWriteStream(temporary, { mode: 0o600 }));
       await describeModelFile(temporary).catch((error: unknown) => {
-        throw error instanceof KernelError ? new KernelError(error.code, error.message.replaceAll(basename(temporary), file)) : error;
+        throw error instanceof KernelError ? new KernelError(error.code, error.message.replaceAll(temporary, target)) : error;
       });
-      await rename(temporary, target);
+      await placeExclusively(temporary, target);
     } catch (error) {
       await rm(temporary, { force: true });
       if (error instanceof KernelError) throw error;
@@ -134,8 +148,9 @@ export class ModelManager {
   async delete(file: string, inUse: string | null): Promise<void> {
     const path = this.pathOf(file);
     if (inUse && resolve(inUse) === path) throw new KernelError('INVALID_STATE', `${file} is the model in use; load another one first`);
-    if (!existsSync(path)) throw new KernelError('MODEL_NOT_FOUND', `${file} is not installed in ${this.directory}`);
-    await rm(path);
+    // A paused download's partial file is deleted the same way: that is how its disk space comes back.
+    if (!existsSync(path) && !existsSync(`${path}.partial`)) throw new KernelError('MODEL_NOT_FOUND', `${file} is not installed in ${this.directory}`);
+    await rm(path, { force: true });
     await rm(`${path}.partial`, { force: true });
     await rm(`${path}.partial.json`, { force: true });
   }

@@ -8,6 +8,7 @@ function CatalogRow({ model, isDefault }: { model: CatalogModel; isDefault: bool
   const installed = useKernelStore((state) => state.models.overview?.installed.some((entry) => entry.file === model.file) ?? false);
   const start = useKernelStore((state) => state.downloadModel);
   const cancel = useKernelStore((state) => state.cancelDownload);
+  const discard = useKernelStore((state) => state.deleteModel);
   const paused = useKernelStore((state) => state.models.overview?.paused.find((entry) => entry.id === model.id));
   const active = download !== undefined && ['downloading', 'retrying', 'verifying'].includes(download.state);
 
@@ -22,14 +23,21 @@ function CatalogRow({ model, isDefault }: { model: CatalogModel; isDefault: bool
     status = <ProgressBar label={`Downloading ${model.name}`} fraction={download.totalBytes > 0 ? download.receivedBytes / download.totalBytes : null} detail={detail} />;
   } else if (installed) {
     status = <span className="state-pill in-use">installed</span>;
+  } else if (paused) {
+    // Stopped part-way, by the user or the network: the partial file waits to be resumed.
+    const reason = download?.state === 'failed' && !/cancelled/.test(download.error ?? '') ? download.error : undefined;
+    status = (
+      <span className="muted" role="status" title={reason}>
+        paused at {formatBytes(paused.receivedBytes)} of {formatBytes(paused.totalBytes)}: resumes from there
+        {reason ? <span className="model-missing"> ({reason})</span> : null}
+      </span>
+    );
   } else if (download?.state === 'failed') {
     status = (
       <span className="model-missing" role="status">
         {download.error ?? 'failed'}
       </span>
     );
-  } else if (paused) {
-    status = <span className="muted">paused at {formatBytes(paused.receivedBytes)} of {formatBytes(paused.totalBytes)}: resumes from there</span>;
   } else {
     status = <span className="muted">not installed</span>;
   }
@@ -53,9 +61,16 @@ function CatalogRow({ model, isDefault }: { model: CatalogModel; isDefault: bool
             Cancel
           </button>
         ) : installed ? null : (
-          <button type="button" aria-label={`Download ${model.name}`} onClick={() => void start(model.id)}>
-            {paused || (download?.state === 'failed' && download.receivedBytes > 0) ? 'Resume' : download?.state === 'failed' ? 'Retry' : 'Download'}
-          </button>
+          <>
+            <button type="button" aria-label={`Download ${model.name}`} onClick={() => void start(model.id)}>
+              {paused || (download?.state === 'failed' && download.receivedBytes > 0) ? 'Resume' : download?.state === 'failed' ? 'Retry' : 'Download'}
+            </button>
+            {paused ? (
+              <button type="button" className="quiet" aria-label={`Discard the partial download of ${model.name}`} onClick={() => void discard(model.file)}>
+                Discard
+              </button>
+            ) : null}
+          </>
         )}
       </td>
     </tr>

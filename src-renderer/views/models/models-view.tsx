@@ -10,9 +10,11 @@ export function ModelsView() {
   const refresh = useKernelStore((state) => state.refreshModels);
   const importFile = useKernelStore((state) => state.importModelFile);
   const { dropping, handlers } = useFileDrop((file) => void importFile(file));
+  // A download that stops (cancelled, failed) may leave a partial file: the overview says so.
+  const stopped = useKernelStore((state) => Object.values(state.models.downloads).filter((download) => download.state === 'failed').length);
   useEffect(() => {
     void refresh();
-  }, [refresh]);
+  }, [refresh, stopped]);
   return (
     <div className="models-view" {...handlers} data-dropping={dropping || undefined}>
       <HardwarePanel />
