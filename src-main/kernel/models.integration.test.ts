@@ -151,6 +151,10 @@ describe('models through the kernel API', () => {
     const truncated = join(scratch.path, 'truncated.gguf');
     writeFileSync(truncated, readFileSync(testModelPath()).subarray(0, 200_000));
     await expect(call('models.import', { path: truncated })).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringMatching(/cut off|damaged/) });
+    // Cut inside the last tensor: the header is whole, the data is not.
+    const shortByTen = join(scratch.path, 'short.gguf');
+    writeFileSync(shortByTen, readFileSync(testModelPath()).subarray(0, statSync(testModelPath()).size - 10));
+    await expect(call('models.import', { path: shortByTen })).rejects.toMatchObject({ code: 'MODEL_INVALID', message: expect.stringContaining('is cut off') });
     await expect(call('models.import', { path: join(scratch.path, 'missing.gguf') })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
     await expect(call('models.import', { path: tinyModelPath() })).rejects.toMatchObject({ code: 'INVALID_STATE', message: expect.stringContaining('already installed') });
     expect(readdirSync(join(dataDir, 'models'))).toEqual(['amk-tiny-hd32.gguf']);
