@@ -195,7 +195,7 @@ export class Kernel implements Disposable {
 
     this.bus.emit({ type: 'kernel.started', version: this.config.version });
     if (this.config.modelPath) await this.loadModel(this.config.modelPath);
-    else this.modelError = 'no model configured: pass --model PATH or set AMK_MODEL';
+    else this.modelError = 'no model configured: download or import one in Models (amk models), or pass --model PATH (AMK_MODEL)';
     await this.recoverProcesses();
     this.store.add(this.webhook);
     this.store.add(this.interrupts);
