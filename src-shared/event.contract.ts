@@ -51,6 +51,8 @@ export const KernelEvent = z.discriminatedUnion('type', [
     durationMs: z.number(),
   }),
   z.object({ ...envelope, type: z.literal('proc.exited'), pid: z.number(), state: ProcessState, exit: ExitStatus }),
+  /** Finished processes the user cleared: gone from the table, their snapshots deleted. */
+  z.object({ ...envelope, type: z.literal('proc.reaped'), pids: z.array(z.number()) }),
   z.object({
     ...envelope,
     type: z.literal('syscall'),

@@ -50,6 +50,11 @@ export const kernelApi = {
     result: ProcessInfo,
   },
   'proc.transcript': { params: Pid, result: z.array(TranscriptEntry) },
+  /** Clears finished processes from the table (the given ones, or all); live ones are refused. */
+  'proc.reap': {
+    params: z.object({ pids: z.array(z.number().int().positive()).max(10_000).optional() }).strict(),
+    result: z.object({ reaped: z.array(z.number()) }),
+  },
   /** A message to a live interactive agent: delivered at its next step, which runs at interrupt priority. */
   'proc.input': { params: z.object({ pid: z.number().int().positive(), text: z.string().min(1).max(100_000) }).strict(), result: ProcessInfo },
   /** Writes the process's KV state, tokens and steps to its snapshot file (it also snapshots itself after each step). */

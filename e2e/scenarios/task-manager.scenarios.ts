@@ -107,5 +107,10 @@ export function taskManagerScenarios(app: () => AppUnderTest): void {
     expect(await shell.documentSize()).toEqual([1920, 1080]);
     await page.setViewportSize({ width: 1280, height: 800 });
     expect(await shell.documentSize()).toEqual([1280, 800]);
+
+    // Clearing finished agents leaves only the live ones in the table.
+    await page.getByRole('button', { name: 'Clear finished' }).click();
+    await expectText(page.getByLabel('Agent counts'), /\b0 finished/);
+    expect(await page.locator('tr[data-state="exited"], tr[data-state="crashed"]').count()).toBe(0);
   });
 }

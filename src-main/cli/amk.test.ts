@@ -125,6 +125,9 @@ describe('remote commands against amk serve', () => {
     const waited = await amk(['wait', '2', ...dataDir]);
     expect(waited.code).toBe(0);
     expect(waited.stdout).toContain('2 storyteller exited (exit 0: finished)');
+    const reaped = await amk(['reap', ...dataDir]);
+    expect(reaped.stdout.trim()).toBe('cleared 1 2');
+    expect((await amk(['ps', '--all', ...dataDir])).stdout).not.toMatch(/\n[12]\s/);
     // Model changes go through the running kernel, which knows which model is in use.
     const imported = await amk(['models', 'import', testModelPath(), ...dataDir]);
     expect(imported.stdout.trim()).toBe(join(dir.path, 'models', 'stories260K.gguf'));

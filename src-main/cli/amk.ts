@@ -19,6 +19,7 @@ usage:
   amk ps [--all] [--json]          list processes of the running kernel
   amk top [--interval MS] [--once]  live view of the running kernel
   amk kill PID | suspend PID | resume PID | wait PID
+  amk reap [PID ...]               clear finished processes from the table (all of them without PIDs)
   amk renice PID N [--class realtime|interactive|normal|background|idle]
   amk spawn <gallery-id | manifest.json> --task "..."
   amk input PID "text"             a message to an interactive agent (runs at interrupt priority)
@@ -127,6 +128,14 @@ export async function main(argv: string[]): Promise<number> {
       const intervalMs = values.interval ? Number(values.interval) : 1000;
       if (!Number.isInteger(intervalMs) || intervalMs < 100) throw new UsageError('--interval must be at least 100 ms');
       return withClient(values, (client) => top(client, { intervalMs, iterations: values.once ? 1 : 0 }));
+    }
+    case 'reap': {
+      const pids = rest.map((value) => parsePid(value));
+      return withClient(values, async (client) => {
+        const { reaped } = await client.call('proc.reap', pids.length > 0 ? { pids } : {});
+        console.log(reaped.length === 0 ? 'nothing to clear' : `cleared ${reaped.join(' ')}`);
+        return EXIT.ok;
+      });
     }
     case 'kill':
     case 'suspend':

@@ -36,6 +36,7 @@ const handlers: Handlers = {
   'proc.renice': (kernel, params: { pid: number; nice?: number; class?: never }) => kernel.renice(params.pid, params),
   'proc.wait': (kernel, params: { pid: number; timeoutMs?: number }) => kernel.wait(params.pid, params.timeoutMs),
   'proc.transcript': (kernel, params: { pid: number }) => kernel.transcript(params.pid),
+  'proc.reap': async (kernel, params: { pids?: number[] }) => ({ reaped: await kernel.reap(params.pids) }),
   'grants.list': (kernel) => kernel.sandbox.grants.list(),
   'grants.add': (kernel, params: { agentId: string; tool: string; capability: string; scope: never }) =>
     kernel.sandbox.grant(params.agentId, params.tool, params.capability, params.scope),

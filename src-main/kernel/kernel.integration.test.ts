@@ -95,6 +95,17 @@ describe('kernel with the real model', () => {
     // The kernel goes on serving others.
     const next = kernel.spawn('math-tutor', 'What is 1 + 1?');
     expect((await kernel.wait(next.pid, 60_000)).state).toBe('exited');
+
+    // Clearing finished processes: live ones are refused, cleared ones stay gone after a restart, pids are not reused.
+    const live = kernel.spawn(story, 'Another time');
+    kernel.suspend(live.pid);
+    await expect(kernel.reap([live.pid])).rejects.toMatchObject({ code: 'INVALID_STATE' });
+    expect(await kernel.reap()).toEqual([pid, next.pid]);
+    expect(kernel.listProcesses().map((info) => info.pid)).toEqual([live.pid]);
+    const replayed = new ProcessTable();
+    for (const event of readJournal(join(kernel.config.dataDir, 'journal', 'events.jsonl')).events) replayed.apply(event);
+    expect(replayed.list().map((info) => info.pid)).toEqual([live.pid]);
+    expect(kernel.spawn('math-tutor', 'x').pid).toBe(live.pid + 1);
   });
 });
 

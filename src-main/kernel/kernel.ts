@@ -678,6 +678,21 @@ export class Kernel implements Disposable {
     return this.table.list();
   }
 
+  /**
+   * Clears finished processes from the table: the given ones (each must have finished) or all
+   * that have. The highest pid is kept, so pids are never reused.
+   */
+  async reap(pids?: number[]): Promise<number[]> {
+    const chosen = pids ?? this.table.list().filter((info) => isTerminal(info.state)).map((info) => info.pid);
+    for (const pid of chosen) {
+      if (!isTerminal(this.table.get(pid).state)) throw new KernelError('INVALID_STATE', `process ${pid} is still ${this.table.get(pid).state}; kill it first`);
+    }
+    if (chosen.length === 0) return [];
+    this.bus.emit({ type: 'proc.reaped', pids: chosen });
+    await Promise.all(chosen.map((pid) => this.snapshots?.remove(pid)));
+    return chosen;
+  }
+
   transcript(pid: number): TranscriptEntry[] {
     return this.table.transcript(pid);
   }

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
-import { describe, expect, it } from 'vitest';
-import type { AgentManifest, KernelEvent, KernelEventBody, ProcessInfo } from '../../src-shared/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { AgentManifest, KernelClient, KernelEvent, KernelEventBody, ProcessInfo } from '../../src-shared/index.js';
 import { emptyCounters } from '../../src-shared/index.js';
 import { createKernelStore } from './kernel-store.js';
 import { selectVisiblePids } from './selectors.js';
@@ -119,5 +119,24 @@ describe('processes slice', () => {
     store.getState().setFilter('');
     store.getState().setShowFinished(false);
     expect(selectVisiblePids(store.getState())).toEqual([2]);
+  });
+});
+
+describe('clearing finished processes', () => {
+  it('drops reaped processes from the table and the selection', async () => {
+    const store = createKernelStore();
+    const call = vi.fn(() => Promise.resolve({ reaped: [1] }));
+    store.getState().connectionOpened({ call, subscribe: () => () => {}, close: () => {} } as unknown as KernelClient);
+    store.getState().ingest([
+      stamp({ type: 'proc.spawned', process: processInfo(1, 'done already'), manifest }, T0 + 10),
+      stamp({ type: 'proc.spawned', process: processInfo(2, 'still going'), manifest }, T0 + 20),
+      stamp({ type: 'proc.exited', pid: 1, state: 'exited', exit: { code: 0, reason: 'finished' } }, T0 + 30),
+    ]);
+    store.getState().select(1);
+    expect(await store.getState().clearFinished()).toBe(1);
+    expect(call).toHaveBeenCalledWith('proc.reap', {});
+    expect(store.getState().selectedPid).toBeNull();
+    store.getState().ingest([stamp({ type: 'proc.reaped', pids: [1] }, T0 + 40)]);
+    expect(Object.keys(store.getState().processes)).toEqual(['2']);
   });
 });

@@ -29,6 +29,8 @@ export interface ProcessesSlice {
   renice(pid: number, change: PriorityChange): Promise<boolean>;
   /** Sends a user message to a live interactive agent. */
   input(pid: number, text: string): Promise<boolean>;
+  /** Clears every finished process from the kernel's table; resolves to how many went. */
+  clearFinished(): Promise<number>;
   /** Starts a gallery agent on a task; resolves to the new process, or null when the kernel refused. */
   spawn(agentId: string, task: string, options?: SpawnOptions): Promise<ProcessInfo | null>;
 }
@@ -76,6 +78,11 @@ export function applyProcessEvent(table: ProcessTable, event: KernelEvent): Proc
         ...info,
         swap: event.direction === 'out' ? { location: event.location, bytes: event.bytes } : null,
       }));
+    case 'proc.reaped': {
+      const remaining = { ...table };
+      for (const pid of event.pids) delete remaining[pid];
+      return remaining;
+    }
     case 'proc.exited':
       return update(table, event.pid, (info) => ({
         ...info,
@@ -126,6 +133,12 @@ export const createProcessesSlice: SliceCreator<ProcessesSlice> = (set, get) => 
         }),
       ),
     input: (pid, text) => command(pid, 'input', () => get().callKernel('proc.input', { pid, text })),
+    clearFinished: async () => {
+      const result = await get().callKernel('proc.reap', {});
+      const selected = get().selectedPid;
+      if (result && selected !== null && result.reaped.includes(selected)) set({ selectedPid: null }, false, 'processes/cleared');
+      return result?.reaped.length ?? 0;
+    },
     spawn: async (agentId, task, options = {}) => {
       const info = await get().callKernel('proc.spawn', {
         agent: agentId,

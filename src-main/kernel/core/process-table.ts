@@ -68,6 +68,9 @@ export class ProcessTable {
       case 'proc.priority':
         this.update(event.pid, (info) => (info.priority = { ...event.priority }));
         return;
+      case 'proc.reaped':
+        for (const pid of event.pids) if (this.records.get(pid) && isTerminal(this.records.get(pid)!.info.state)) this.records.delete(pid);
+        return;
       case 'proc.counters':
         this.update(event.pid, (info) => (info.counters = { ...event.counters }));
         return;

@@ -11,6 +11,8 @@ function Toolbar() {
   const setFilter = useKernelStore((state) => state.setFilter);
   const setShowFinished = useKernelStore((state) => state.setShowFinished);
   const totals = useKernelStore(useShallow(selectProcessTotals));
+  const clearFinished = useKernelStore((state) => state.clearFinished);
+  const finished = totals.total - totals.live;
   return (
     <div className="toolbar">
       <input
@@ -24,10 +26,13 @@ function Toolbar() {
         <input type="checkbox" checked={showFinished} onChange={(event) => setShowFinished(event.target.checked)} />
         Show finished
       </label>
+      <button type="button" className="quiet" disabled={finished === 0} onClick={() => void clearFinished()} title="Remove finished agents from the table (and their snapshots)">
+        Clear finished
+      </button>
       <p className="toolbar-counts" aria-label="Agent counts">
         <span>{totals.live} live</span>
         <span>{totals.running} running</span>
-        <span>{totals.total - totals.live} finished</span>
+        <span>{finished} finished</span>
       </p>
     </div>
   );
