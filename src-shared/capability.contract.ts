@@ -3,7 +3,7 @@ import { z } from 'zod';
 /**
  * A capability is a string an agent manifest requests and the user grants:
  * `net:HOST[:PORT]` (`*.example.com` for subdomains), `fs:read:PATH`, `fs:write:PATH`,
- * `clock`, `env:KEY`, `mcp:SERVER/TOOL`.
+ * `clock`, `env:KEY`, `mcp:SERVER/TOOL`, `memory:AGENT`, `ipc:AGENT`.
  */
 export type ParsedCapability =
   | { kind: 'net'; host: string; port: number | null }
@@ -12,7 +12,9 @@ export type ParsedCapability =
   | { kind: 'env'; key: string }
   | { kind: 'mcp'; server: string; tool: string }
   /** Read another agent's paged-out memory. */
-  | { kind: 'memory'; agent: string };
+  | { kind: 'memory'; agent: string }
+  /** Send messages to another agent's mailbox. */
+  | { kind: 'ipc'; agent: string };
 
 const HOST = /^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i;
 
@@ -37,12 +39,14 @@ export function parseCapability(text: string): ParsedCapability | string {
       return /^[A-Za-z_][A-Za-z0-9_]*$/.test(tail) ? { kind: 'env', key: tail } : `"${text}" is not env:KEY`;
     case 'memory':
       return /^[a-z0-9][a-z0-9-]{0,63}$/.test(tail) ? { kind: 'memory', agent: tail } : `"${text}" is not memory:AGENT-ID`;
+    case 'ipc':
+      return /^[a-z0-9][a-z0-9-]{0,63}$/.test(tail) ? { kind: 'ipc', agent: tail } : `"${text}" is not ipc:AGENT-ID`;
     case 'mcp': {
       const match = /^([\w.-]+)\/([\w.-]+)$/.exec(tail);
       return match ? { kind: 'mcp', server: match[1]!, tool: match[2]! } : `"${text}" is not mcp:SERVER/TOOL`;
     }
     default:
-      return `"${text}" is not a known capability (net:, fs:read:, fs:write:, clock, env:, memory:, mcp:)`;
+      return `"${text}" is not a known capability (net:, fs:read:, fs:write:, clock, env:, memory:, ipc:, mcp:)`;
   }
 }
 

@@ -8,6 +8,8 @@ export const SyscallRequest = z.discriminatedUnion('call', [
   z.object({ call: z.literal('proc.exit'), answer: z.string() }).strict(),
   /** Hybrid search of the agent's paged-out memory (or, with a grant, another agent's). */
   z.object({ call: z.literal('memory.search'), query: z.string().min(1), k: z.number().int().positive().max(20), agent: z.string().optional() }).strict(),
+  /** A message to the mailbox of the live process of another agent, read at its next step. */
+  z.object({ call: z.literal('ipc.send'), to: z.string().min(1).max(64), text: z.string().min(1).max(8000) }).strict(),
   /** Replaces the agent's pinned working-memory block. */
   z.object({ call: z.literal('memory.pin'), text: z.string().max(4000) }).strict(),
 ]);

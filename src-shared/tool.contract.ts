@@ -20,6 +20,8 @@ export const CapabilityRequirement = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('clock') }).strict(),
   /** Another agent's memory, named by an argument; the caller's own memory needs nothing. */
   z.object({ kind: z.literal('memory'), arg: z.string() }).strict(),
+  /** Another agent's mailbox, named by an argument: the call needs `ipc:AGENT`. */
+  z.object({ kind: z.literal('ipc'), arg: z.string() }).strict(),
   /** One tool of an external MCP server: the call needs `mcp:SERVER/TOOL`, whatever its arguments. */
   z.object({ kind: z.literal('mcp'), server: z.string(), tool: z.string() }).strict(),
 ]);

@@ -403,6 +403,16 @@ export class Kernel implements Disposable {
       const found = await memory.search([agent], request.query, request.k);
       return { results: found.map((b) => ({ blockId: b.blockId, agent: b.agentId, role: b.role, text: b.text, score: b.score, pagedAt: b.pagedAt })) };
     });
+    this.dispatcher.register('ipc.send', (pid, request) => {
+      const sender = this.table.get(pid);
+      // The newest live process of the agent gets it: agents know each other by id, not by pid.
+      const receiver = this.table
+        .live()
+        .filter((info) => info.agentId === request.to && info.pid !== pid)
+        .at(-1);
+      if (!receiver) throw new KernelError('UNKNOWN_PROCESS', `no live process of agent "${request.to}" to send to; it must be running (or waiting) to read messages`);
+      return Promise.resolve({ to: receiver.pid, ...this.send(receiver.pid, request.text, `${sender.name} (pid ${pid})`) });
+    });
     this.dispatcher.register('memory.pin', (pid, request) => {
       this.requireProcess(pid).setWorkingMemory(request.text);
       return Promise.resolve({ pinned: request.text.length });

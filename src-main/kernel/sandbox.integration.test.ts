@@ -71,6 +71,37 @@ describe('wasm tools do their work', () => {
   });
 });
 
+describe('agents message each other through the sandbox', () => {
+  it('send_message reaches the live process of another agent only with an ipc: grant', async () => {
+    const { kernel, events } = await sandboxKernel();
+    const agent = (id: string) => ({ id, name: id, description: 'waits', systemPrompt: 'Wait.', kind: 'background', tools: ['send_message'], model: { maxSteps: 100 } });
+    const sender = kernel.spawn(agent('planner'), 'plan');
+    kernel.suspend(sender.pid);
+    const receiver = kernel.spawn(agent('worker'), 'work');
+    kernel.suspend(receiver.pid);
+    const context = {
+      pid: sender.pid,
+      agentId: 'planner',
+      agentName: 'planner',
+      policy: 'strict' as const,
+      signal: new AbortController().signal,
+      syscall: (request: Parameters<typeof kernel.dispatcher.dispatch>[1]) => kernel.dispatcher.dispatch(sender.pid, request, new AbortController().signal),
+    };
+    await expect(kernel.tools.invoke('send_message', { to: 'worker', text: 'start on part 2' }, context)).rejects.toMatchObject({
+      code: 'CAPABILITY_DENIED',
+      message: expect.stringContaining('ipc:worker'),
+    });
+    await kernel.sandbox.grant('planner', 'send_message', 'ipc:worker', 'session');
+    expect(await kernel.tools.invoke('send_message', { to: 'worker', text: 'start on part 2' }, context)).toEqual({ to: receiver.pid, queued: 1 });
+    expect(events.find((event) => event.type === 'ipc.message')).toMatchObject({ from: `planner (pid ${sender.pid})`, to: receiver.pid, text: 'start on part 2' });
+    // The grant names one agent: it does not reach others, and a finished agent has no mailbox.
+    await expect(kernel.tools.invoke('send_message', { to: 'someone-else', text: 'hi' }, context)).rejects.toMatchObject({ code: 'CAPABILITY_DENIED' });
+    kernel.kill(receiver.pid);
+    await expect(kernel.tools.invoke('send_message', { to: 'worker', text: 'anyone?' }, context)).rejects.toMatchObject({ message: expect.stringContaining('no live process of agent "worker"') });
+    kernel.kill(sender.pid);
+  });
+});
+
 describe('security: every escape is contained, reported, audited, and the kernel keeps serving', () => {
   it('an infinite loop is killed within its budget; the next call gets a fresh instance', async () => {
     const { kernel } = await sandboxKernel();

@@ -13,11 +13,14 @@ declare function kernel_fs(request: u64): u64;
 declare function kernel_clock(request: u64): u64;
 @external('extism:host/user', 'kernel_memory')
 declare function kernel_memory(request: u64): u64;
+@external('extism:host/user', 'kernel_ipc')
+declare function kernel_ipc(request: u64): u64;
 
 const HTTP: i32 = 0;
 const FS: i32 = 1;
 const CLOCK: i32 = 2;
 const MEMORY: i32 = 3;
+const IPC: i32 = 4;
 
 function roundTrip(which: i32, request: string): JSON.Obj {
   const sent = Memory.allocateString(request);
@@ -25,7 +28,8 @@ function roundTrip(which: i32, request: string): JSON.Obj {
   if (which == HTTP) offset = kernel_http(sent.offset);
   else if (which == FS) offset = kernel_fs(sent.offset);
   else if (which == CLOCK) offset = kernel_clock(sent.offset);
-  else offset = kernel_memory(sent.offset);
+  else if (which == MEMORY) offset = kernel_memory(sent.offset);
+  else offset = kernel_ipc(sent.offset);
   sent.free();
   const reply = new Memory(offset, length(offset));
   const text = reply.toString();
@@ -50,3 +54,7 @@ export function memory(request: JSON.Obj): JSON.Obj {
   return roundTrip(MEMORY, toJson(request));
 }
 
+
+export function ipc(request: JSON.Obj): JSON.Obj {
+  return roundTrip(IPC, toJson(request));
+}

@@ -79,6 +79,11 @@ export async function neededCapabilities(requires: readonly CapabilityRequiremen
       needed.push({ capability: `memory:${value}`, parsed: { kind: 'memory', agent: value }, summary: `read the long-term memory of agent ${value}`, risk: 'medium' });
       continue;
     }
+    if (requirement.kind === 'ipc') {
+      if (typeof value !== 'string') throw new KernelError('INVALID_TOOL_ARGS', `argument ${requirement.arg} must be an agent id`);
+      needed.push({ capability: `ipc:${value}`, parsed: { kind: 'ipc', agent: value }, summary: `send messages to agent ${value}`, risk: 'low' });
+      continue;
+    }
     if (typeof value !== 'string') throw new KernelError('INVALID_TOOL_ARGS', `argument ${requirement.arg} must be a string`);
     if (requirement.kind === 'net') needed.push(netCapabilityForUrl(value));
     else if (requirement.kind === 'env') needed.push({ capability: `env:${value}`, parsed: { kind: 'env', key: value }, summary: `read the environment variable ${value}`, risk: 'high' });
@@ -109,6 +114,8 @@ export function covers(grant: ParsedCapability, need: ParsedCapability): boolean
       return grant.kind === 'mcp' && grant.server === need.server && grant.tool === need.tool;
     case 'memory':
       return grant.kind === 'memory' && grant.agent === need.agent;
+    case 'ipc':
+      return grant.kind === 'ipc' && grant.agent === need.agent;
   }
 }
 

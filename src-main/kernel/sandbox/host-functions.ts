@@ -154,6 +154,18 @@ async function memory(scope: CallScope, request: { op?: string; query?: string; 
   return response.ok ? { ok: true, value: response.value } : { ok: false, error: response.error.message };
 }
 
+/** A message to another agent goes through the dispatcher as an `ipc.send` syscall, behind an `ipc:AGENT` grant. */
+async function message(scope: CallScope, request: { to?: string; text?: string }): Promise<Reply> {
+  if (!scope.syscall) return { ok: false, error: 'no kernel services in this call' };
+  const to = String(request.to ?? '');
+  if (!scope.granted.some((need) => need.parsed.kind === 'ipc' && need.parsed.agent === to)) {
+    scope.audit({ name: 'message', capability: `ipc:${to}`, outcome: 'denied', reason: `${scope.tool} was not granted ipc:${to}` });
+    return { ok: false, error: `denied: ${scope.tool} was not granted ipc:${to}` };
+  }
+  const response = await scope.syscall({ call: 'ipc.send', to, text: String(request.text ?? '') });
+  return response.ok ? { ok: true, value: response.value } : { ok: false, error: response.error.message };
+}
+
 function parse(context: CallContext, offset: bigint): Record<string, unknown> {
   try {
     return JSON.parse(context.read(offset)?.text() ?? '{}') as Record<string, unknown>;
@@ -178,6 +190,9 @@ export function hostFunctions(): Record<string, Record<string, (context: CallCon
       },
       async kernel_memory(context, offset) {
         return reply(context, await memory(context.hostContext<CallScope>(), parse(context, offset)));
+      },
+      async kernel_ipc(context, offset) {
+        return reply(context, await message(context.hostContext<CallScope>(), parse(context, offset)));
       },
     },
   };

@@ -16,6 +16,10 @@ export function describeCapability(capability: string): string {
       return `read the environment variable ${parsed.key}`;
     case 'mcp':
       return `call ${parsed.tool} on MCP server ${parsed.server}`;
+    case 'memory':
+      return `read the long-term memory of agent ${parsed.agent}`;
+    case 'ipc':
+      return `send messages to agent ${parsed.agent}`;
     default:
       return capability;
   }
