@@ -69,6 +69,22 @@ describe('wasm tools do their work', () => {
     expect(await call(kernel, 'http_get', { url: `${server.url}/big`, maxBytes: 1000 })).toMatchObject({ truncated: true, body: 'x'.repeat(1000) });
     expect(await call(kernel, 'clock', {})).toMatchObject({ iso: expect.stringMatching(/^\d{4}-/), epochMs: expect.any(Number) });
   });
+
+  it('env_get reads only the environment variables granted by name', async () => {
+    const { kernel } = await sandboxKernel();
+    process.env.AMK_TEST_GRANTED = 'visible';
+    process.env.AMK_TEST_SECRET = 'hidden';
+    cleanups.push(() => {
+      delete process.env.AMK_TEST_GRANTED;
+      delete process.env.AMK_TEST_SECRET;
+    });
+    await expect(call(kernel, 'env_get', { key: 'AMK_TEST_GRANTED' })).rejects.toMatchObject({ code: 'CAPABILITY_DENIED', message: expect.stringContaining('env:AMK_TEST_GRANTED') });
+    await kernel.sandbox.grant('tester', 'env_get', 'env:AMK_TEST_GRANTED', 'session');
+    expect(await call(kernel, 'env_get', { key: 'AMK_TEST_GRANTED' })).toEqual({ key: 'AMK_TEST_GRANTED', value: 'visible', set: true });
+    await expect(call(kernel, 'env_get', { key: 'AMK_TEST_SECRET' })).rejects.toMatchObject({ code: 'CAPABILITY_DENIED' });
+    const denied = kernel.audit.query({ outcome: 'denied' }).filter((record) => record.capability === 'env:AMK_TEST_SECRET');
+    expect(denied.length).toBeGreaterThan(0);
+  });
 });
 
 describe('agents message each other through the sandbox', () => {

@@ -15,12 +15,15 @@ declare function kernel_clock(request: u64): u64;
 declare function kernel_memory(request: u64): u64;
 @external('extism:host/user', 'kernel_ipc')
 declare function kernel_ipc(request: u64): u64;
+@external('extism:host/user', 'kernel_env')
+declare function kernel_env(request: u64): u64;
 
 const HTTP: i32 = 0;
 const FS: i32 = 1;
 const CLOCK: i32 = 2;
 const MEMORY: i32 = 3;
 const IPC: i32 = 4;
+const ENV: i32 = 5;
 
 function roundTrip(which: i32, request: string): JSON.Obj {
   const sent = Memory.allocateString(request);
@@ -29,7 +32,8 @@ function roundTrip(which: i32, request: string): JSON.Obj {
   else if (which == FS) offset = kernel_fs(sent.offset);
   else if (which == CLOCK) offset = kernel_clock(sent.offset);
   else if (which == MEMORY) offset = kernel_memory(sent.offset);
-  else offset = kernel_ipc(sent.offset);
+  else if (which == IPC) offset = kernel_ipc(sent.offset);
+  else offset = kernel_env(sent.offset);
   sent.free();
   const reply = new Memory(offset, length(offset));
   const text = reply.toString();
@@ -57,4 +61,8 @@ export function memory(request: JSON.Obj): JSON.Obj {
 
 export function ipc(request: JSON.Obj): JSON.Obj {
   return roundTrip(IPC, toJson(request));
+}
+
+export function env(request: JSON.Obj): JSON.Obj {
+  return roundTrip(ENV, toJson(request));
 }

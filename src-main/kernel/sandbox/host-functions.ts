@@ -132,6 +132,15 @@ async function files(scope: CallScope, request: { op?: string; path?: string; co
   }
 }
 
+/** One environment variable, named by an `env:KEY` grant: the sandbox never sees the rest. */
+function environment(scope: CallScope, request: { key?: string }): Reply {
+  const key = String(request.key ?? '');
+  const denied = allowed(scope, { kind: 'env', key }, `env:${key}`, 'environment');
+  if (denied) return denied;
+  const value = process.env[key];
+  return { ok: true, value: { key, value: value ?? null, set: value !== undefined } };
+}
+
 function clock(scope: CallScope): Reply {
   const denied = allowed(scope, { kind: 'clock' }, 'clock', 'clock');
   if (denied) return denied;
@@ -190,6 +199,9 @@ export function hostFunctions(): Record<string, Record<string, (context: CallCon
       },
       async kernel_memory(context, offset) {
         return reply(context, await memory(context.hostContext<CallScope>(), parse(context, offset)));
+      },
+      async kernel_env(context, offset) {
+        return Promise.resolve(reply(context, environment(context.hostContext<CallScope>(), parse(context, offset))));
       },
       async kernel_ipc(context, offset) {
         return reply(context, await message(context.hostContext<CallScope>(), parse(context, offset)));
