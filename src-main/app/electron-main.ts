@@ -34,9 +34,9 @@ function showDownload(progress: DownloadProgress): void {
 }
 
 async function boot(): Promise<void> {
-  const config = resolveKernelConfig({});
-  // The kernel serves at once, with or without a model: the window opens on it and shows the model's progress.
+  // The kernel boots with or without a model; the window waits for it (whatever the outcome, it is told).
   try {
+    const config = resolveKernelConfig({});
     // The window cannot hear the kernel until it has booted: the model's loading shows on the taskbar.
     kernel = await Kernel.boot(config, (event) => {
       if (event.type === 'model.loading' && window && !window.isDestroyed()) {
@@ -47,6 +47,7 @@ async function boot(): Promise<void> {
   } finally {
     kernelBooted(kernel);
   }
+  const { config } = kernel;
   kernel.bus.on((event) => {
     if (event.type === 'grant.requested' && event.request.count === 1 && window) notifyGrantRequest(window, event.request.agentName, event.request.summary);
   });
