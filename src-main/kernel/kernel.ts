@@ -1,12 +1,11 @@
 import { mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import type {
   AgentManifest,
   ModelInfo,
   InterruptBinding,
   InterruptTrigger,
   KernelEvent,
-  KvType,
   SyscallResponse,
   KernelInfo,
   PriorityClass,
@@ -19,63 +18,21 @@ import { lockDataDir } from './core/data-dir-lock.js';
 import { DisposableStore, toDisposable, type Disposable } from './core/disposable.js';
 import { EventBus } from './core/event-bus.js';
 import { Journal, readJournal } from './core/journal.js';
-import { KernelError, toErrorPayload } from './core/kernel-error.js';
+import { KernelError } from './core/kernel-error.js';
 import { freshProcessInfo, ProcessTable } from './core/process-table.js';
 import { SyscallDispatcher } from './core/syscall-dispatcher.js';
-import { describeModelFile, loadLlamaBackend, type GpuChoice, type LlmBackend } from './llm/index.js';
 import { InterruptController, WebhookListener } from './interrupts/index.js';
 import { AgentProcess, historyFromTranscript, loadGallery, preferSnapshotTokens, validateAgentArgs, type AgentHost, type AgentOptions } from './runtime/index.js';
-import { planHandoff, SnapshotStore, type HandoffMode } from './ipc/index.js';
-import { MemoryManager } from './memory/index.js';
+import { planHandoff, type HandoffMode } from './ipc/index.js';
 import { ModelLibrary } from './models/index.js';
-import { DEFAULT_FAIR_SHARE, fairSharePolicy, fcfsPolicy, KvSwapper, SlotScheduler, type SwapLocation } from './scheduler/index.js';
 import { ToolRegistry } from './tools/index.js';
 import { Sandbox } from './sandbox/index.js';
 import { AuditLog, digestArgs } from './core/audit-log.js';
 import { ExternalProcess, McpClients } from './mcp/index.js';
+import { DEFAULT_SCHEDULER, type KernelConfig } from './kernel-config.js';
+import { ModelRuntime } from './model-runtime.js';
 
-export interface KernelConfig {
-  dataDir: string;
-  /** No model: the kernel still serves its API and says why nothing can run. */
-  modelPath: string | null;
-  gpu: GpuChoice;
-  threads?: number;
-  /** Tokens per slot, or `auto` to fit free memory. */
-  contextSize: number | 'auto';
-  gpuLayers?: number | 'auto';
-  slots: number;
-  galleryDir: string;
-  version: string;
-  scheduler?: SchedulerConfig;
-  /** Loopback port for webhook interrupts; 0 picks a free one. */
-  webhookPort?: number;
-  /** Folders with a Wasm plugin catalog (`npm run build:wasm` writes `dist/wasm-tools/tools`). */
-  toolDirs: string[];
-  /** How long a grant request waits for the user before it is denied. */
-  grantTimeoutMs?: number;
-  /** KV cache element type; quantized types need a head dimension that is a multiple of 32. */
-  kvType?: KvType;
-  /** Snapshot every agent's KV state after every N finished steps (0: only on request). */
-  snapshotEverySteps?: number;
-  /** After a restart, live processes resume on their own (default) or wait suspended. */
-  recovery?: 'resume' | 'suspend';
-  /** Where long-term memory (LanceDB) lives; `<data dir>/memory` by default. */
-  memoryDir?: string;
-  /** A dedicated embedding model for long-term memory; without one the loaded model embeds. */
-  embeddingModelPath?: string;
-  /** The catalogue of recommended models the models screen offers (assets/models.json). */
-  catalogPath?: string;
-}
-
-export interface SchedulerConfig {
-  /** `fcfs` is the no-preemption baseline the benchmarks compare against. */
-  policy: 'fair-share' | 'fcfs';
-  quantumTokens: number;
-  /** Where a preempted process's KV state goes when its slot is needed. */
-  swap: SwapLocation;
-}
-
-export const DEFAULT_SCHEDULER: SchedulerConfig = { policy: 'fair-share', quantumTokens: DEFAULT_FAIR_SHARE.quantumTokens, swap: 'ram' };
+export { DEFAULT_SCHEDULER, type KernelConfig, type SchedulerConfig } from './kernel-config.js';
 
 export interface BootReport {
   journalSkippedLines: { line: number; reason: string }[];
@@ -98,15 +55,7 @@ export class Kernel implements Disposable {
   private readonly processes = new Map<number, AgentProcess>();
   private readonly running = new Set<Promise<void>>();
   private gallery = new Map<string, AgentManifest>();
-  private llm: LlmBackend | null = null;
-  private scheduler: SlotScheduler | null = null;
-  private snapshots: SnapshotStore | null = null;
-  private memory: MemoryManager | null = null;
-  private modelError: string | null = null;
-  private loadingModel: string | null = null;
-  /** True from the start of a model switch until it settles; the model it replaces counts as in use meanwhile. */
-  private switchingModel = false;
-  private unloadingFrom: string | null = null;
+  private readonly model: ModelRuntime;
   private library: ModelLibrary | null = null;
   private readonly startedAt = Date.now();
   readonly report: BootReport = { journalSkippedLines: [], galleryErrors: [], recovered: [], interruptErrors: [] };
@@ -129,7 +78,9 @@ export class Kernel implements Disposable {
     this.webhook,
   );
 
-  private constructor(readonly config: KernelConfig) {}
+  private constructor(readonly config: KernelConfig) {
+    this.model = new ModelRuntime({ config, emit: (body) => this.bus.emit(body), warn: (text) => this.warnings.push(text) });
+  }
 
   /** `observe` sees every event from the first, the boot's own included (a model loading, say). */
   static async boot(config: KernelConfig, observe?: (event: KernelEvent) => void): Promise<Kernel> {
@@ -189,13 +140,13 @@ export class Kernel implements Disposable {
         catalogPath: this.config.catalogPath ?? null,
         gpu: this.config.gpu,
         emit: (body) => this.bus.emit(body),
-        modelState: () => ({ inUse: this.llm?.info.path ?? this.unloadingFrom, loading: this.loadingModel }),
+        modelState: () => ({ inUse: this.model.inUse, loading: this.model.loading }),
       }),
     );
 
     this.bus.emit({ type: 'kernel.started', version: this.config.version });
-    if (this.config.modelPath) await this.loadModel(this.config.modelPath);
-    else this.modelError = 'no model configured: download or import one in Models (amk models), or pass --model PATH (AMK_MODEL)';
+    if (this.config.modelPath) await this.model.load(this.config.modelPath);
+    else this.model.explainAbsence('no model configured: download or import one in Models (amk models), or pass --model PATH (AMK_MODEL)');
     await this.recoverProcesses();
     this.store.add(this.webhook);
     this.store.add(this.interrupts);
@@ -254,96 +205,18 @@ export class Kernel implements Disposable {
    */
   async useModel(file: string): Promise<ModelInfo> {
     const path = this.models.manager.pathOf(file);
-    if (this.switchingModel || this.loadingModel) throw new KernelError('INVALID_STATE', `a model is being loaded (${this.loadingModel ?? 'a switch is under way'}); wait for it`);
     // Live agents hold KV state of the loaded model; with none loaded, recovered agents hold nothing yet.
-    const live = this.llm ? this.table.live().filter((info) => !isExternalAgentId(info.agentId)) : [];
+    const live = this.model.current ? this.table.live().filter((info) => !isExternalAgentId(info.agentId)) : [];
     if (live.length > 0) {
       throw new KernelError('INVALID_STATE', `${live.length} agent(s) are live on the current model (pids ${live.map((info) => info.pid).join(', ')}); stop them first`);
     }
-    this.switchingModel = true;
     try {
-      // Checked before anything is unloaded: a missing or damaged file costs nothing.
-      await describeModelFile(path);
       // An agent that just exited may still be releasing its slot or writing its snapshot.
-      await Promise.allSettled([...this.running]);
-      const previous = this.llm?.info.path ?? null;
-      this.unloadingFrom = previous;
-      await this.unloadModel();
-      await this.loadModel(path);
-      if (!this.llm) {
-        const reason = this.modelError ?? `${file} could not be loaded`;
-        // The user asked for a change, not for no model at all: the one that worked comes back.
-        if (previous) await this.loadModel(previous);
-        throw new KernelError('MODEL_INVALID', this.llm ? `${reason}; ${basename(previous!)} is still loaded` : reason);
-      }
+      const info = await this.model.switchTo(path, async () => void (await Promise.allSettled([...this.running])));
       this.models.remember(path);
-      return this.llm.info;
+      return info;
     } finally {
-      this.unloadingFrom = null;
-      this.switchingModel = false;
       await this.models.announce();
-    }
-  }
-
-  private async unloadModel(): Promise<void> {
-    const { llm, scheduler, memory } = this;
-    this.llm = null;
-    this.scheduler = null;
-    this.snapshots = null;
-    this.memory = null;
-    this.modelError = 'the model was unloaded';
-    if (memory) {
-      this.store.delete(memory);
-      await memory.dispose();
-    }
-    await scheduler?.dispose();
-    await llm?.dispose();
-  }
-
-  private async loadModel(modelPath: string): Promise<void> {
-    this.loadingModel = modelPath;
-    let reported = -1;
-    try {
-      const llm = await loadLlamaBackend({
-        onLoadProgress: (progress) => {
-          // A step every 5% is smooth enough for a progress bar.
-          if (progress < 1 && progress - reported < 0.05) return;
-          reported = progress;
-          this.bus.emit({ type: 'model.loading', path: modelPath, progress: Math.min(1, Math.max(0, progress)) });
-        },
-        modelPath,
-        gpu: this.config.gpu,
-        contextSize: this.config.contextSize,
-        slots: this.config.slots,
-        cacheDir: this.config.dataDir,
-        ...(this.config.kvType ? { kvType: this.config.kvType } : {}),
-        ...(this.config.gpuLayers === undefined ? {} : { gpuLayers: this.config.gpuLayers }),
-        ...(this.config.embeddingModelPath ? { embeddingModelPath: this.config.embeddingModelPath } : {}),
-        ...(this.config.threads === undefined ? {} : { threads: this.config.threads }),
-      });
-      this.llm = llm;
-      const settings = this.config.scheduler ?? DEFAULT_SCHEDULER;
-      const policy =
-        settings.policy === 'fcfs' ? fcfsPolicy() : fairSharePolicy({ ...DEFAULT_FAIR_SHARE, quantumTokens: settings.quantumTokens });
-      const swapper = new KvSwapper(settings.swap, join(this.config.dataDir, 'swap'), {
-        modelSha256: llm.info.sha256,
-        kvType: llm.info.kvType,
-        contextSize: llm.info.contextSize,
-        sequences: llm.info.slots,
-      });
-      this.scheduler = new SlotScheduler(llm.slots, policy, swapper, (body) => this.bus.emit(body));
-      this.snapshots = new SnapshotStore(join(this.config.dataDir, 'snapshots'), swapper.identity, (body) => this.bus.emit(body));
-      this.memory = this.store.add(new MemoryManager(this.config.memoryDir ?? join(this.config.dataDir, 'memory'), llm, (body) => this.bus.emit(body)));
-      await this.memory.open();
-      if (!this.memory.status.available) this.warnings.push(`long-term memory: ${this.memory.status.reason}; agents run without it`);
-      this.modelError = null;
-      this.bus.emit({ type: 'model.loaded', model: llm.info });
-    } catch (error) {
-      const payload = toErrorPayload(error);
-      this.modelError = payload.message;
-      this.bus.emit({ type: 'model.failed', error: payload });
-    } finally {
-      this.loadingModel = null;
     }
   }
 
@@ -352,7 +225,7 @@ export class Kernel implements Disposable {
    * journal: resumed at once (the default), or suspended until someone resumes them.
    */
   private async recoverProcesses(): Promise<void> {
-    const resume = (this.config.recovery ?? 'resume') === 'resume' && this.llm !== null;
+    const resume = (this.config.recovery ?? 'resume') === 'resume' && this.model.current !== null;
     for (const info of this.table.live()) {
       if (isExternalAgentId(info.agentId)) {
         // An MCP client's session does not survive the kernel: it reconnects as a new process.
@@ -467,17 +340,15 @@ export class Kernel implements Disposable {
   }
 
   private host(): AgentHost {
-    if (!this.llm || !this.scheduler) {
-      throw new KernelError('MODEL_NOT_LOADED', `no model is loaded: ${this.modelError ?? 'unknown reason'}`);
-    }
+    const { llm, scheduler, snapshots, memory } = this.model.require();
     return {
-      llm: this.llm,
-      scheduler: this.scheduler,
+      llm,
+      scheduler,
       dispatcher: this.dispatcher,
       bus: this.bus,
       tools: this.tools,
-      snapshots: this.snapshots!,
-      memory: this.memory!,
+      snapshots,
+      memory,
       snapshotEverySteps: this.config.snapshotEverySteps ?? 1,
     };
   }
@@ -493,7 +364,7 @@ export class Kernel implements Disposable {
     const run = process.run().finally(async () => {
       this.running.delete(run);
       this.processes.delete(process.pid);
-      if (process.isTerminal) await this.scheduler?.forget(process.pid);
+      if (process.isTerminal) await this.model.current?.scheduler.forget(process.pid);
     });
     this.running.add(run);
   }
@@ -634,7 +505,7 @@ export class Kernel implements Disposable {
     const priority = { class: change.class ?? info.priority.class, nice: change.nice ?? info.priority.nice };
     const process = this.processes.get(pid);
     if (process) process.priority = priority;
-    this.scheduler?.reprioritize(pid, priority);
+    this.model.current?.scheduler.reprioritize(pid, priority);
     this.bus.emit({ type: 'proc.priority', pid, priority });
     return this.table.get(pid);
   }
@@ -671,16 +542,16 @@ export class Kernel implements Disposable {
       version: this.config.version,
       dataDir: this.config.dataDir,
       startedAt: this.startedAt,
-      model: this.llm?.info ?? null,
-      modelError: this.llm ? null : this.modelError,
+      model: this.model.current?.llm.info ?? null,
+      modelError: this.model.error,
       scheduler: {
-        policy: this.scheduler?.policyName ?? (this.config.scheduler ?? DEFAULT_SCHEDULER).policy,
+        policy: this.model.current?.scheduler.policyName ?? (this.config.scheduler ?? DEFAULT_SCHEDULER).policy,
         quantumTokens: (this.config.scheduler ?? DEFAULT_SCHEDULER).quantumTokens,
         swap: (this.config.scheduler ?? DEFAULT_SCHEDULER).swap,
       },
       webhook: this.webhook.url ? { url: this.webhook.url, token: this.webhook.token } : null,
       warnings: [...this.warnings, ...this.report.interruptErrors, ...(this.mcpClients?.warnings() ?? [])],
-      memory: this.memory?.status ?? { available: false, reason: this.modelError ?? 'no model is loaded' },
+      memory: this.model.current?.memory.status ?? { available: false, reason: this.model.error ?? 'no model is loaded' },
     };
   }
 
@@ -699,7 +570,7 @@ export class Kernel implements Disposable {
     }
     if (chosen.length === 0) return [];
     this.bus.emit({ type: 'proc.reaped', pids: chosen });
-    await Promise.all(chosen.map((pid) => this.snapshots?.remove(pid)));
+    await Promise.all(chosen.map((pid) => this.model.current?.snapshots.remove(pid)));
     return chosen;
   }
 
@@ -728,12 +599,7 @@ export class Kernel implements Disposable {
     for (const external of [...this.externals]) external.close('the kernel stopped');
     for (const process of this.processes.values()) process.halt();
     await Promise.allSettled([...this.running]);
-    const llm = this.llm;
-    const scheduler = this.scheduler;
-    this.llm = null;
-    this.scheduler = null;
-    await scheduler?.dispose();
-    await llm?.dispose();
+    await this.model.dispose();
     await this.store.dispose();
   }
 }

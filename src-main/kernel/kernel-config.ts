@@ -1,0 +1,46 @@
+import type { KvType } from '../../src-shared/index.js';
+import type { GpuChoice } from './llm/index.js';
+import { DEFAULT_FAIR_SHARE, type SwapLocation } from './scheduler/index.js';
+
+export interface KernelConfig {
+  dataDir: string;
+  /** No model: the kernel still serves its API and says why nothing can run. */
+  modelPath: string | null;
+  gpu: GpuChoice;
+  threads?: number;
+  /** Tokens per slot, or `auto` to fit free memory. */
+  contextSize: number | 'auto';
+  gpuLayers?: number | 'auto';
+  slots: number;
+  galleryDir: string;
+  version: string;
+  scheduler?: SchedulerConfig;
+  /** Loopback port for webhook interrupts; 0 picks a free one. */
+  webhookPort?: number;
+  /** Folders with a Wasm plugin catalog (`npm run build:wasm` writes `dist/wasm-tools/tools`). */
+  toolDirs: string[];
+  /** How long a grant request waits for the user before it is denied. */
+  grantTimeoutMs?: number;
+  /** KV cache element type; quantized types need a head dimension that is a multiple of 32. */
+  kvType?: KvType;
+  /** Snapshot every agent's KV state after every N finished steps (0: only on request). */
+  snapshotEverySteps?: number;
+  /** After a restart, live processes resume on their own (default) or wait suspended. */
+  recovery?: 'resume' | 'suspend';
+  /** Where long-term memory (LanceDB) lives; `<data dir>/memory` by default. */
+  memoryDir?: string;
+  /** A dedicated embedding model for long-term memory; without one the loaded model embeds. */
+  embeddingModelPath?: string;
+  /** The catalogue of recommended models the models screen offers (assets/models.json). */
+  catalogPath?: string;
+}
+
+export interface SchedulerConfig {
+  /** `fcfs` is the no-preemption baseline the benchmarks compare against. */
+  policy: 'fair-share' | 'fcfs';
+  quantumTokens: number;
+  /** Where a preempted process's KV state goes when its slot is needed. */
+  swap: SwapLocation;
+}
+
+export const DEFAULT_SCHEDULER: SchedulerConfig = { policy: 'fair-share', quantumTokens: DEFAULT_FAIR_SHARE.quantumTokens, swap: 'ram' };
