@@ -56,7 +56,8 @@ export function modelsScenarios(app: () => AppUnderTest): void {
     await expectText(models.catalogRow('tampered'), /not installed/);
     await models.download('tampered');
     await expectText(models.catalogRow('tampered'), /not the expected file \(sha256 [0-9a-f]{12}… instead of [0-9a-f]{12}…\); it was removed/);
-    await page.getByRole('button', { name: 'Download tampered' }).waitFor({ timeout: UI_TIMEOUT });
+    // The file was removed: nothing to resume, the button offers a fresh try.
+    await expectText(page.getByRole('button', { name: 'Download tampered' }), 'Retry');
     expect(await models.installedRow('tampered.gguf').count()).toBe(0);
   });
 

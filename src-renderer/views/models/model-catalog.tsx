@@ -63,7 +63,7 @@ function CatalogRow({ model, isDefault }: { model: CatalogModel; isDefault: bool
         ) : installed ? null : (
           <>
             <button type="button" aria-label={`Download ${model.name}`} onClick={() => void start(model.id)}>
-              {paused || (download?.state === 'failed' && download.receivedBytes > 0) ? 'Resume' : download?.state === 'failed' ? 'Retry' : 'Download'}
+              {paused ? 'Resume' : download?.state === 'failed' ? 'Retry' : 'Download'}
             </button>
             {paused ? (
               <button type="button" className="quiet" aria-label={`Discard the partial download of ${model.name}`} onClick={() => void discard(model.file)}>
