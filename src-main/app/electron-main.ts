@@ -23,14 +23,19 @@ let window: BrowserWindow | null = null;
 let kernelBooted: (kernel: Kernel | null) => void = () => {};
 const kernelReady = new Promise<Kernel | null>((resolve) => (kernelBooted = resolve));
 
-/** Taskbar progress and title while the default model downloads; the window's Models screen shows the rest. */
-function showDownload(progress: DownloadProgress): void {
+/** Taskbar progress and a title note (fraction 2: size unknown); null puts both back. */
+function showTaskbarProgress(fraction: number | null, note?: string): void {
   if (!window || window.isDestroyed()) return;
-  const done = progress.state === 'done' || progress.state === 'failed';
-  window.setProgressBar(done ? -1 : progress.totalBytes > 0 ? progress.receivedBytes / progress.totalBytes : 2);
+  window.setProgressBar(fraction ?? -1);
+  window.setTitle(fraction === null || !note ? 'Agentic Microkernel' : `Agentic Microkernel: ${note}`);
+}
+
+/** The default model's download on the taskbar; the window's Models screen shows the rest. */
+function showDownload(progress: DownloadProgress): void {
+  if (progress.state === 'done' || progress.state === 'failed') return showTaskbarProgress(null);
   const speed = `${(progress.bytesPerSecond / 1e6).toFixed(1)} MB/s`;
   const left = progress.secondsLeft === null ? '' : `, ${Math.ceil(progress.secondsLeft)} s left`;
-  window.setTitle(done ? 'Agentic Microkernel' : `Agentic Microkernel: downloading ${progress.id} (${progress.state}, ${speed}${left})`);
+  showTaskbarProgress(progress.totalBytes > 0 ? progress.receivedBytes / progress.totalBytes : 2, `downloading ${progress.id} (${progress.state}, ${speed}${left})`);
 }
 
 async function boot(): Promise<void> {
@@ -39,10 +44,8 @@ async function boot(): Promise<void> {
     const config = resolveKernelConfig({});
     // The window cannot hear the kernel until it has booted: the model's loading shows on the taskbar.
     kernel = await Kernel.boot(config, (event) => {
-      if (event.type === 'model.loading' && window && !window.isDestroyed()) {
-        window.setProgressBar(event.progress >= 1 ? -1 : event.progress);
-        window.setTitle(event.progress >= 1 ? 'Agentic Microkernel' : `Agentic Microkernel: loading the model (${Math.round(event.progress * 100)}%)`);
-      }
+      if (event.type !== 'model.loading') return;
+      showTaskbarProgress(event.progress >= 1 ? null : event.progress, `loading the model (${Math.round(event.progress * 100)}%)`);
     });
   } finally {
     kernelBooted(kernel);
@@ -55,7 +58,7 @@ async function boot(): Promise<void> {
   server = await startKernelServer({ kernel, port: 0, rendererDir: join(appRoot, 'dist', 'renderer') });
   writeConnectionFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid });
   const outcome = await provideModel(kernel, showDownload);
-  if (window && !window.isDestroyed()) window.setProgressBar(-1);
+  showTaskbarProgress(null);
   if (outcome.kind === 'no-model') await dialog.showMessageBox({ type: 'warning', message: outcome.title, detail: outcome.reason });
 }
 

@@ -125,16 +125,13 @@ function downloadThroughKernel(client: KernelClient, id: string, directory: stri
         reject(new Error(event.progress.error ?? `the download of ${id} failed`));
       }
     });
-    void client.call('events.subscribe', {}).then(
-      () => client.call('models.download', { id }),
-      (error: unknown) => {
+    client
+      .call('events.subscribe', {})
+      .then(() => client.call('models.download', { id }))
+      .catch((error: unknown) => {
         stop();
         reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    ).catch((error: unknown) => {
-      stop();
-      reject(error instanceof Error ? error : new Error(String(error)));
-    });
+      });
   });
 }
 

@@ -37,6 +37,11 @@ export interface ModelsSlice {
   importModelFile(file: File): Promise<void>;
 }
 
+/** Still moving: downloading, waiting to retry, or being checked. */
+export function isDownloadActive(download: DownloadProgress | undefined): download is DownloadProgress & { state: 'downloading' | 'retrying' | 'verifying' } {
+  return download !== undefined && (download.state === 'downloading' || download.state === 'retrying' || download.state === 'verifying');
+}
+
 export const emptyModels: ModelsState = { overview: null, downloads: {}, loading: null, uploads: [] };
 
 export function applyModelsEvent(models: ModelsState, event: KernelEvent): ModelsState {

@@ -1,6 +1,7 @@
 import { useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
 import { isTerminal } from '../../src-shared/index.js';
 import { useKernelStore } from '../store/kernel-store.js';
+import { isDownloadActive } from '../store/models.slice.js';
 import { selectDenialCount, selectPendingRequestCount } from '../store/sandbox.selectors.js';
 import { selectConnection, selectKernelInfo, selectTheme, selectView } from '../store/selectors.js';
 import type { ViewId } from '../store/ui.slice.js';
@@ -27,7 +28,7 @@ function TabBadge({ view }: { view: ViewId }) {
   // A number, not the list: a selector must return the same value while nothing changed.
   const downloadPercent = useKernelStore((state) => {
     if (view !== 'models') return null;
-    const active = Object.values(state.models.downloads).filter((download) => ['downloading', 'retrying', 'verifying'].includes(download.state));
+    const active = Object.values(state.models.downloads).filter(isDownloadActive);
     if (active.length === 0) return null;
     const received = active.reduce((sum, download) => sum + download.receivedBytes, 0);
     const total = active.reduce((sum, download) => sum + download.totalBytes, 0);

@@ -69,6 +69,11 @@ class SpeedMeter {
 
 const MAX_BACKOFF_MS = 30_000;
 
+/** Bytes in a file, or 0 when there is none yet. */
+function sizeOf(path: string): number {
+  return existsSync(path) ? statSync(path).size : 0;
+}
+
 /** Waits, or stops waiting as soon as the download is cancelled. */
 function pause(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -108,7 +113,7 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
     else meta.validator = saved.validator ?? null;
   }
   await writeMeta(metaPath, meta);
-  const resumedFrom = existsSync(partial) ? statSync(partial).size : 0;
+  const resumedFrom = sizeOf(partial);
   let total = options.expectedBytes ?? 0;
   const report = (state: DownloadProgress['state'], received: number, speed: number, attempt: number, error?: string): void => {
     options.onProgress?.({
@@ -129,7 +134,7 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
   const stallMs = options.stallTimeoutMs ?? 30_000;
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw new KernelError('INVALID_STATE', `download of ${options.id} was cancelled; ${partial} is kept to resume`);
-    const start = existsSync(partial) ? statSync(partial).size : 0;
+    const start = sizeOf(partial);
     if (total > 0 && start === total) break;
     // Each attempt has its own abort: the user's cancel, or the watchdog when data stops coming.
     const attemptAbort = new AbortController();
@@ -217,7 +222,7 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
       lastError = stalled ? `no data for ${Math.round(stallMs / 1000)} s (stalled)` : (error as Error).message;
       failuresInARow = received > start ? 0 : failuresInARow + 1;
       if (failuresInARow > retries) throw new KernelError('MODEL_NOT_FOUND', `download of ${options.id} failed after ${attempt} attempts: ${lastError}; ${partial} is kept to resume`);
-      const got = existsSync(partial) ? statSync(partial).size : 0;
+      const got = sizeOf(partial);
       report('retrying', got, 0, attempt, lastError);
       await pause(Math.min(MAX_BACKOFF_MS, (options.backoffMs ?? 500) * 2 ** Math.max(0, failuresInARow - 1)), options.signal);
     } finally {

@@ -154,13 +154,14 @@ export class ModelLibrary implements Disposable {
   }
 
   /** Tells every page what the models folder holds now. */
-  async announce(): Promise<void> {
-    this.options.emit({ type: 'models.changed', installed: await this.manager.installed(), inUse: this.options.modelState().inUse });
+  async announce(): Promise<InstalledModel[]> {
+    const installed = await this.manager.installed();
+    this.options.emit({ type: 'models.changed', installed, inUse: this.options.modelState().inUse });
+    return installed;
   }
 
   private async installedAt(path: string): Promise<InstalledModel> {
-    await this.announce();
-    const model = (await this.manager.installed()).find((candidate) => candidate.path === path);
+    const model = (await this.announce()).find((candidate) => candidate.path === path);
     if (!model) throw new KernelError('INTERNAL', `${path} vanished right after it was installed`);
     return model;
   }

@@ -1,5 +1,6 @@
 import type { CatalogModel } from '../../../src-shared/index.js';
 import { useKernelStore } from '../../store/kernel-store.js';
+import { isDownloadActive } from '../../store/models.slice.js';
 import { formatBytes } from '../common/format.js';
 import { describeTransfer, ProgressBar } from './progress-bar.js';
 
@@ -10,7 +11,7 @@ function CatalogRow({ model, isDefault }: { model: CatalogModel; isDefault: bool
   const cancel = useKernelStore((state) => state.cancelDownload);
   const discard = useKernelStore((state) => state.deleteModel);
   const paused = useKernelStore((state) => state.models.overview?.paused.find((entry) => entry.id === model.id));
-  const active = download !== undefined && ['downloading', 'retrying', 'verifying'].includes(download.state);
+  const active = isDownloadActive(download);
 
   let status;
   if (active) {
