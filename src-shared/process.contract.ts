@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AgentManifest } from './manifest.contract.js';
 
 export const ProcessState = z.enum([
   'new',
@@ -108,3 +109,26 @@ export const ProcessInfo = z.object({
   exit: ExitStatus.nullable(),
 });
 export type ProcessInfo = z.infer<typeof ProcessInfo>;
+
+/** The PCB of a process about to be spawned: state `new`, nothing run, nothing counted. */
+export function freshProcessInfo(pid: number, manifest: Pick<AgentManifest, 'id' | 'name' | 'icon' | 'kind'>, task: string, priority: Priority): ProcessInfo {
+  return {
+    pid,
+    agentId: manifest.id,
+    name: manifest.name,
+    icon: manifest.icon,
+    kind: manifest.kind,
+    task,
+    state: 'new',
+    priority,
+    slot: null,
+    counters: emptyCounters(),
+    createdAt: Date.now(),
+    startedAt: null,
+    lastRunAt: null,
+    exitedAt: null,
+    exit: null,
+    swap: null,
+    memory: null,
+  };
+}

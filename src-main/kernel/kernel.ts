@@ -13,13 +13,13 @@ import type {
   ToolManifest,
   TranscriptEntry,
 } from '../../src-shared/index.js';
-import { defaultPriorityClass, EXTERNAL_AGENT_PREFIX, isExternalAgentId, isTerminal, parseAgentManifest } from '../../src-shared/index.js';
+import { defaultPriorityClass, EXTERNAL_AGENT_PREFIX, freshProcessInfo, isExternalAgentId, isTerminal, parseAgentManifest } from '../../src-shared/index.js';
 import { lockDataDir } from './core/data-dir-lock.js';
 import { DisposableStore, toDisposable, type Disposable } from './core/disposable.js';
 import { EventBus } from './core/event-bus.js';
 import { Journal, readJournal } from './core/journal.js';
 import { KernelError } from './core/kernel-error.js';
-import { freshProcessInfo, ProcessTable } from './core/process-table.js';
+import { ProcessTable } from './core/process-table.js';
 import { SyscallDispatcher } from './core/syscall-dispatcher.js';
 import { InterruptController, WebhookListener } from './interrupts/index.js';
 import { AgentProcess, historyFromTranscript, loadGallery, preferSnapshotTokens, validateAgentArgs, type AgentHost, type AgentOptions } from './runtime/index.js';

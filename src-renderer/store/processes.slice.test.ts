@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it, vi } from 'vitest';
 import type { AgentManifest, KernelClient, KernelEvent, KernelEventBody, ProcessInfo } from '../../src-shared/index.js';
-import { emptyCounters } from '../../src-shared/index.js';
+import { emptyCounters, freshProcessInfo } from '../../src-shared/index.js';
 import { createKernelStore } from './kernel-store.js';
 import { selectVisiblePids } from './selectors.js';
 
@@ -22,25 +22,7 @@ const manifest: AgentManifest = {
 };
 
 function processInfo(pid: number, task: string): ProcessInfo {
-  return {
-    pid,
-    agentId: manifest.id,
-    name: manifest.name,
-    icon: manifest.icon,
-    kind: manifest.kind,
-    task,
-    state: 'new',
-    priority: { class: 'interactive', nice: 0 },
-    slot: null,
-    counters: emptyCounters(),
-    createdAt: T0 + pid,
-    startedAt: null,
-    lastRunAt: null,
-    exitedAt: null,
-    exit: null,
-    swap: null,
-    memory: null,
-  };
+  return { ...freshProcessInfo(pid, manifest, task, { class: 'interactive', nice: 0 }), createdAt: T0 + pid };
 }
 
 let seq = 0;

@@ -1,5 +1,5 @@
 import type { AgentManifest, AuditRecord, GrantRequest, KernelEvent, KernelEventBody, KernelInfo, ModelInfo, ProcessInfo } from '../../src-shared/index.js';
-import { emptyCounters } from '../../src-shared/index.js';
+import { freshProcessInfo } from '../../src-shared/index.js';
 
 /** Test data for the renderer's tests: shaped by the contract, filled with plain values. */
 
@@ -20,26 +20,7 @@ export const manifest: AgentManifest = {
 };
 
 export function processInfo(pid: number, overrides: Partial<ProcessInfo> = {}): ProcessInfo {
-  return {
-    pid,
-    agentId: manifest.id,
-    name: manifest.name,
-    icon: manifest.icon,
-    kind: manifest.kind,
-    task: `task ${pid}`,
-    state: 'ready',
-    priority: { class: 'background', nice: 0 },
-    slot: null,
-    counters: emptyCounters(),
-    memory: null,
-    swap: null,
-    createdAt: T0 + pid,
-    startedAt: null,
-    lastRunAt: null,
-    exitedAt: null,
-    exit: null,
-    ...overrides,
-  };
+  return { ...freshProcessInfo(pid, manifest, `task ${pid}`, { class: 'background', nice: 0 }), state: 'ready', createdAt: T0 + pid, ...overrides };
 }
 
 let seq = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentManifest, KernelEventBody, ProcessInfo } from '../../../src-shared/index.js';
-import { emptyCounters } from '../../../src-shared/index.js';
+import { emptyCounters, freshProcessInfo } from '../../../src-shared/index.js';
 import { EventBus } from './event-bus.js';
 import { ProcessTable } from './process-table.js';
 
@@ -19,25 +19,7 @@ const manifest: AgentManifest = {
 };
 
 function spawned(pid: number): KernelEventBody {
-  const process: ProcessInfo = {
-    pid,
-    agentId: 'demo',
-    name: 'Demo',
-    icon: '🤖',
-    kind: 'background',
-    task: `task ${pid}`,
-    state: 'new',
-    priority: { class: 'background', nice: 0 },
-    slot: null,
-    counters: emptyCounters(),
-    createdAt: 1,
-    startedAt: null,
-    lastRunAt: null,
-    exitedAt: null,
-    exit: null,
-    swap: null,
-    memory: null,
-  };
+  const process: ProcessInfo = { ...freshProcessInfo(pid, manifest, `task ${pid}`, { class: 'background', nice: 0 }), createdAt: 1 };
   return { type: 'proc.spawned', process, manifest };
 }
 

@@ -1,40 +1,16 @@
 import type {
   AgentManifest,
-  Priority,
   KernelEvent,
   ProcessInfo,
   TranscriptEntry,
 } from '../../../src-shared/index.js';
-import { emptyCounters, isTerminal } from '../../../src-shared/index.js';
+import { isTerminal } from '../../../src-shared/index.js';
 import { KernelError } from './kernel-error.js';
 
 interface ProcessRecord {
   info: ProcessInfo;
   manifest: AgentManifest;
   transcript: TranscriptEntry[];
-}
-
-/** The PCB of a process about to be spawned: state `new`, nothing run, nothing counted. */
-export function freshProcessInfo(pid: number, manifest: AgentManifest, task: string, priority: Priority): ProcessInfo {
-  return {
-    pid,
-    agentId: manifest.id,
-    name: manifest.name,
-    icon: manifest.icon,
-    kind: manifest.kind,
-    task,
-    state: 'new',
-    priority,
-    slot: null,
-    counters: emptyCounters(),
-    createdAt: Date.now(),
-    startedAt: null,
-    lastRunAt: null,
-    exitedAt: null,
-    exit: null,
-    swap: null,
-    memory: null,
-  };
 }
 
 /**

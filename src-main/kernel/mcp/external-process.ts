@@ -1,8 +1,8 @@
 import type { AgentManifest, ProcessState, SyscallResponse } from '../../../src-shared/index.js';
-import { EXTERNAL_AGENT_PREFIX, emptyCounters, isTerminal, parseAgentManifest } from '../../../src-shared/index.js';
+import { EXTERNAL_AGENT_PREFIX, emptyCounters, freshProcessInfo, isTerminal, parseAgentManifest } from '../../../src-shared/index.js';
 import type { EventBus } from '../core/event-bus.js';
 import { KernelError } from '../core/kernel-error.js';
-import { freshProcessInfo, type ProcessTable } from '../core/process-table.js';
+import type { ProcessTable } from '../core/process-table.js';
 import type { SyscallDispatcher } from '../core/syscall-dispatcher.js';
 
 export interface ExternalHost {
