@@ -6,7 +6,7 @@ import { SwapLog, SwappedStates } from './swap-tables.js';
 /** KV Memory: the slot map, swapped states, swap activity, handoffs and paged memory. */
 export function KvMemoryView() {
   return (
-    <div className="kv-memory-view">
+    <div className="view-tiles kv-memory-view">
       <SlotMap />
       <SwappedStates />
       <SwapLog />

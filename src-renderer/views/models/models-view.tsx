@@ -16,7 +16,7 @@ export function ModelsView() {
     void refresh();
   }, [refresh, stopped]);
   return (
-    <div className="models-view" {...handlers} data-dropping={dropping || undefined}>
+    <div className="view-tiles models-view" {...handlers} data-dropping={dropping || undefined}>
       <HardwarePanel />
       <InstalledModels />
       <ImportZone dropping={dropping} />

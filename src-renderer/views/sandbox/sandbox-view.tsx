@@ -4,7 +4,7 @@ import { GrantsTable } from './grants-table.js';
 /** Sandbox: the standing grants above the live audit log. */
 export function SandboxView() {
   return (
-    <div className="sandbox-view">
+    <div className="view-tiles sandbox-view">
       <GrantsTable />
       <AuditLog />
     </div>

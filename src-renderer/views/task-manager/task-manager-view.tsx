@@ -41,7 +41,7 @@ function Toolbar() {
 /** Task Manager: the agents table on top; the selected agent's console and the gallery below. */
 export function TaskManagerView() {
   return (
-    <div className="task-manager-view">
+    <div className="view-tiles task-manager-view">
       <section className="panel task-manager" aria-labelledby="task-manager-title">
         <div className="panel-head">
           <h2 id="task-manager-title">Agents</h2>
