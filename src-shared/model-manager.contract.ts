@@ -28,6 +28,7 @@ export type InstalledModel = z.infer<typeof InstalledModel>;
 
 export const DownloadProgress = z.object({
   id: z.string(),
+  /** The model's file name in the models folder. */
   file: z.string(),
   receivedBytes: z.number(),
   totalBytes: z.number(),

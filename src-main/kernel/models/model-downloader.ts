@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync, statSync } from 'node:fs';
 import { readFile, rename, rm, truncate, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import type { DownloadProgress } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
 import { describeModelFile } from '../llm/index.js';
@@ -118,7 +119,7 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
   const report = (state: DownloadProgress['state'], received: number, speed: number, attempt: number, error?: string): void => {
     options.onProgress?.({
       id: options.id,
-      file: options.target,
+      file: basename(options.target),
       receivedBytes: received,
       totalBytes: total,
       bytesPerSecond: speed,

@@ -72,8 +72,8 @@ export class ModelLibrary implements Disposable {
     };
     const download: ActiveDownload = { progress, controller, done: Promise.resolve('') };
     const report = (next: DownloadProgress): void => {
-      download.progress = { ...next, file: model.file };
-      this.options.emit({ type: 'model.download', progress: download.progress });
+      download.progress = next;
+      this.options.emit({ type: 'model.download', progress: next });
     };
     download.done = this.manager.download(id, report, controller.signal).then(
       async (path) => {
