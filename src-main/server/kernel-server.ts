@@ -82,17 +82,28 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
     wss.handleUpgrade(request, socket, head, (ws) => serveConnection(ws));
   });
 
-  /** The kernel as an MCP server (Streamable HTTP): the same token, as a bearer header only, and the same origin rule. */
-  function serveMcp(request: IncomingMessage, response: ServerResponse): void {
+  /**
+   * The HTTP routes' guard: the page's origin (when a browser sends one) must be this server's,
+   * and the token must come as a bearer header (never in the address). Null when both hold.
+   */
+  function refusalOf(request: IncomingMessage): { status: 401 | 403; message: string } | null {
     const origin = request.headers.origin;
+    if (origin !== undefined && !allowedOrigins.has(origin)) return { status: 403, message: 'Forbidden origin' };
     const header = request.headers.authorization;
     const offered = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : null;
-    const refuse = (status: number, text: string): void => {
-      response.writeHead(status, { 'content-type': 'application/json', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
-      response.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: text }, id: null }));
-    };
-    if (origin !== undefined && !allowedOrigins.has(origin)) return refuse(403, 'Forbidden origin');
-    if (!offered || !sameToken(offered, token)) return refuse(401, 'Unauthorized: Authorization: Bearer <token> (the token amk serve printed)');
+    if (!offered || !sameToken(offered, token)) return { status: 401, message: 'Unauthorized: Authorization: Bearer <token> (the token amk serve printed)' };
+    return null;
+  }
+
+  function replyJson(response: ServerResponse, status: number, body: unknown): void {
+    response.writeHead(status, { 'content-type': 'application/json', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
+    response.end(JSON.stringify(body));
+  }
+
+  /** The kernel as an MCP server (Streamable HTTP): the same token, as a bearer header only, and the same origin rule. */
+  function serveMcp(request: IncomingMessage, response: ServerResponse): void {
+    const refused = refusalOf(request);
+    if (refused) return replyJson(response, refused.status, { jsonrpc: '2.0', error: { code: -32001, message: refused.message }, id: null });
     void mcp.handle(request, response);
   }
 
@@ -101,15 +112,9 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
    * The body streams to disk and is checked before it joins the models folder.
    */
   async function serveModelUpload(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const reply = (status: number, body: unknown): void => {
-      response.writeHead(status, { 'content-type': 'application/json', ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
-      response.end(JSON.stringify(body));
-    };
-    const origin = request.headers.origin;
-    const header = request.headers.authorization;
-    const offered = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : null;
-    if (origin !== undefined && !allowedOrigins.has(origin)) return reply(403, { error: { code: 'FORBIDDEN_ORIGIN', message: 'Forbidden origin' } });
-    if (!offered || !sameToken(offered, token)) return reply(401, { error: { code: 'UNAUTHORIZED', message: 'Unauthorized: Authorization: Bearer <token>' } });
+    const reply = (status: number, body: unknown): void => replyJson(response, status, body);
+    const refused = refusalOf(request);
+    if (refused) return reply(refused.status, { error: { code: refused.status === 403 ? 'FORBIDDEN_ORIGIN' : 'UNAUTHORIZED', message: refused.message } });
     if (request.method !== 'PUT') return reply(405, { error: { code: 'INVALID_REQUEST', message: 'upload a model with PUT' } });
     const name = new URL(request.url ?? '/', 'http://localhost').searchParams.get('name') ?? '';
     try {
