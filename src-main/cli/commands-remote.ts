@@ -1,6 +1,6 @@
 import type { KernelClient, ProcessInfo } from '../../src-shared/index.js';
 import { isTerminal } from '../../src-shared/index.js';
-import { connectKernel, readConnectionFile } from '../server/index.js';
+import { connectKernel, describeMissingKernel, inspectConnectionFile } from '../server/index.js';
 import { defaultDataDir } from '../settings.js';
 import { EXIT, UsageError, formatDuration, table } from './cli-io.js';
 
@@ -16,11 +16,9 @@ export async function connect(flags: RemoteFlags): Promise<KernelClient> {
   const token = flags.token ?? process.env.AMK_TOKEN;
   if (url && token) return connectKernel(url, token);
   const dataDir = flags.dataDir ?? defaultDataDir();
-  const info = readConnectionFile(dataDir);
-  if (!info) {
-    throw new Error(`no running kernel found (no ${dataDir}/serve.json): start one with \`amk serve\`, or pass --url and --token`);
-  }
-  return connectKernel(info.url, info.token);
+  const found = inspectConnectionFile(dataDir);
+  if (found.state !== 'running') throw new Error(`${describeMissingKernel(found)}: start one with \`amk serve\`, or pass --url and --token`);
+  return connectKernel(found.info.url, found.info.token);
 }
 
 export function parsePid(value: string | undefined): number {
@@ -208,7 +206,9 @@ async function watchGrants(client: KernelClient): Promise<number> {
 export async function audit(client: KernelClient, flags: { pid?: string; agent?: string; denied?: boolean; verify?: boolean; json?: boolean }): Promise<number> {
   if (flags.verify) {
     const result = await client.call('audit.verify', {});
-    console.log(result.ok ? `audit log intact: ${result.records} records` : `audit log BROKEN: ${result.problem}`);
+    // The kernel streams the file and checks every record's HMAC, the chain, and the head against its anchor.
+    if (result.ok) console.log(`audit log intact: ${result.records} records, chained and anchored under the kernel key`);
+    else console.log(`audit log BROKEN after ${result.records} good records: ${result.problem}\nthe kernel sets it aside and starts a new chain at its next start`);
     return result.ok ? EXIT.ok : EXIT.failed;
   }
   const records = await client.call('audit.query', {

@@ -194,7 +194,7 @@ describe('security: every escape is contained, reported, audited, and the kernel
     const load = loadCatalog(copy.path);
     expect(load.refused).toEqual([{ tool: 'calculator', reason: expect.stringContaining('do not match the pinned sha256') }]);
     expect(load.plugins.map((p) => p.manifest.name)).not.toContain('calculator');
-    expect(loadCatalog(FIXTURES).refused).toEqual([{ tool: 'fixture_unbounded', reason: expect.stringContaining('declares no maximum') }]);
+    expect(loadCatalog(FIXTURES).refused).toContainEqual({ tool: 'fixture_unbounded', reason: expect.stringContaining('declares no maximum') });
     const { kernel } = await sandboxKernel();
     expect(kernel.info().warnings).toContainEqual(expect.stringContaining('fixture_unbounded'));
     expect(kernel.tools.has('fixture_unbounded')).toBe(false);
@@ -247,14 +247,14 @@ describe('security: every escape is contained, reported, audited, and the kernel
     const first = await bootTestKernel(dir.path);
     await first.tools.invoke('calculator', { expression: '1+2' }, { pid: 1, agentId: 'a', agentName: 'A', policy: 'strict', signal: new AbortController().signal });
     await expect(first.tools.invoke('http_get', { url: 'http://127.0.0.1:9/' }, { pid: 1, agentId: 'a', agentName: 'A', policy: 'strict', signal: new AbortController().signal })).rejects.toThrow();
-    expect(first.audit.verify()).toEqual({ ok: true, records: 2, problem: null });
+    expect(await first.audit.verify()).toEqual({ ok: true, records: 2, problem: null });
     await first.dispose();
     const path = join(dir.path, 'audit', 'audit.jsonl');
     writeFileSync(path, readFileSync(path, 'utf8').replace('"outcome":"denied"', '"outcome":"allowed"'));
     const second = await bootTestKernel(dir.path);
     cleanups.push(() => second.dispose());
-    expect(second.info().warnings).toContainEqual(expect.stringMatching(/audit log: the chain breaks at record 2 .* kept as .*tampered/));
-    expect(second.audit.verify()).toMatchObject({ ok: true, records: 0 });
+    expect(second.info().warnings).toContainEqual(expect.stringMatching(/audit log: record 2 \(line 2\) is forged or edited.* set aside as .*tampered/));
+    expect(await second.audit.verify()).toMatchObject({ ok: true, records: 0 });
   });
 });
 
