@@ -1,7 +1,8 @@
 import { BrowserWindow, Menu, Notification, app, session, shell, type WebContents } from 'electron';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { CONTENT_SECURITY_POLICY } from '../server/static-files.js';
+import { checkExternalLink, isInsideFolder } from './navigation-policy.js';
+import { menuTemplate, windowWebPreferences } from './window-options.js';
 
 /** Electron's security checklist, for every web contents the app creates. */
 export function hardenSessions(appRoot: string): void {
@@ -9,14 +10,21 @@ export function hardenSessions(appRoot: string): void {
     respond({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } });
   });
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, decide) => decide(false));
+  const rendererDir = join(appRoot, 'dist', 'renderer');
   app.on('web-contents-created', (_event, contents: WebContents) => {
     contents.setWindowOpenHandler(({ url }) => {
-      // Links to the web open in the user's browser, never in the app.
-      if (url.startsWith('https://')) void shell.openExternal(url);
+      // Links to the sites the UI links to open in the user's browser; nothing opens in the app.
+      const link = checkExternalLink(url);
+      if (link.ok) shell.openExternal(link.url).catch((error: Error) => console.warn(`could not open ${link.url}: ${error.message}`));
+      else console.warn(`refused to open ${url.slice(0, 200)}: ${link.reason}`);
       return { action: 'deny' };
     });
+    // The window shows the renderer's own files and nothing else (whole path segments compared).
     contents.on('will-navigate', (event, url) => {
-      if (!url.startsWith(pathToFileURL(appRoot).href)) event.preventDefault();
+      if (!isInsideFolder(url, rendererDir)) event.preventDefault();
+    });
+    contents.on('will-redirect', (event, url) => {
+      if (!isInsideFolder(url, rendererDir)) event.preventDefault();
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
@@ -31,14 +39,7 @@ export function createMainWindow(appRoot: string): BrowserWindow {
     title: 'Agentic Microkernel',
     backgroundColor: '#111418',
     show: false,
-    webPreferences: {
-      preload: join(appRoot, 'dist', 'app', 'preload.cjs'),
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      webSecurity: true,
-      spellcheck: false,
-    },
+    webPreferences: windowWebPreferences(appRoot, app.isPackaged),
   });
   window.once('ready-to-show', () => window.show());
   void window.loadFile(join(appRoot, 'dist', 'renderer', 'index.html'));
@@ -46,26 +47,7 @@ export function createMainWindow(appRoot: string): BrowserWindow {
 }
 
 export function installMenu(window: BrowserWindow): void {
-  const template: Electron.MenuItemConstructorOptions[] = [
-    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
-    { label: 'File', submenu: [{ role: 'quit' }] },
-    { label: 'Edit', submenu: [{ role: 'undo' }, { role: 'redo' }, { type: 'separator' }, { role: 'cut' }, { role: 'copy' }, { role: 'paste' }, { role: 'selectAll' }] },
-    {
-      label: 'View',
-      submenu: [
-        { role: 'reload', accelerator: 'CmdOrCtrl+R' },
-        { role: 'toggleDevTools', accelerator: 'CmdOrCtrl+Alt+I' },
-        { type: 'separator' },
-        { role: 'resetZoom' },
-        { role: 'zoomIn' },
-        { role: 'zoomOut' },
-        { type: 'separator' },
-        { role: 'togglefullscreen' },
-      ],
-    },
-    { label: 'Window', submenu: [{ role: 'minimize' }, { label: 'Focus', accelerator: 'CmdOrCtrl+Shift+A', click: () => window.focus() }] },
-  ];
-  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menuTemplate({ platform: process.platform, devTools: !app.isPackaged, focus: () => window.focus() })));
 }
 
 /** An OS notification when an agent asks for a grant while the window is in the background. */

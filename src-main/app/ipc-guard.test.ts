@@ -14,6 +14,9 @@ describe('main-process IPC validation', () => {
     expect(isTrustedSender('file:///home/me/evil.html', '/opt/amk/resources/app.asar')).toBe(false);
     expect(isTrustedSender('file:///opt/amk/resources/app.asar.evil/x.html', '/opt/amk/resources/app.asar')).toBe(false);
     expect(isTrustedSender('https://example.com/', '/opt/amk')).toBe(false);
+    // Decoding %2F after the URL parser would make `..` segments it never resolved.
+    expect(isTrustedSender('file:///opt/amk/resources/app.asar/..%2F..%2F..%2Fhome/me/evil.html', '/opt/amk/resources/app.asar')).toBe(false);
+    expect(isTrustedSender('file:///opt/amk-evil/index.html', '/opt/amk')).toBe(false);
     expect(isTrustedSender('http://localhost:5173/', '/opt/amk', 'http://localhost:5173')).toBe(true);
     expect(isTrustedSender('not a url', '/opt/amk')).toBe(false);
   });

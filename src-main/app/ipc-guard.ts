@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BridgeReply } from '../../src-shared/index.js';
 import { handleKernelRequest, KernelError, toErrorPayload, type Kernel } from '../kernel/index.js';
+import { isInsideFolder } from './navigation-policy.js';
 
 const BridgeRequestSchema = z.object({ method: z.string().min(1).max(100), params: z.unknown() }).strict();
 
@@ -13,9 +14,8 @@ export function isTrustedSender(senderUrl: string, appRoot: string, devServer?: 
     return false;
   }
   if (devServer && url.origin === new URL(devServer).origin) return true;
-  if (url.protocol !== 'file:') return false;
-  const path = decodeURIComponent(url.pathname);
-  return path.startsWith(appRoot.endsWith('/') ? appRoot : `${appRoot}/`);
+  // Whole path segments, no encoded separators: `/opt/amk-evil` and `/opt/amk/..%2F..%2Fx` are not the app.
+  return isInsideFolder(senderUrl, appRoot);
 }
 
 /**
