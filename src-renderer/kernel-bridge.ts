@@ -9,7 +9,7 @@ const FLUSH_MS = 33;
 const AUDIT_BACKLOG = 500;
 
 export interface KernelBridge {
-  /** Connects with what the connector offers (the page's `?token=`, the preload), or asks for a token. */
+  /** Connects with what the connector offers (the link's `#token=`, the token this tab kept, the preload), or asks for a token. */
   start(): void;
   connect(token: string | null): Promise<void>;
   /** Connects again with the last token. */

@@ -36,15 +36,16 @@ describe('amk serve', () => {
     const { server } = await serve();
     const base = server.url.replace('http', 'ws');
     expect(await rawSocket(`${base}/api`)).toBe(401);
-    expect(await rawSocket(`${base}/api?token=wrong`)).toBe(401);
+    expect(await rawSocket(`${base}/api`, { authorization: 'Bearer wrong' })).toBe(401);
     await expect(connectKernel(server.url, 'wrong')).rejects.toThrow(/HTTP 401/);
   });
 
   it('refuses a page from another origin even with the token', async () => {
     const { server } = await serve();
-    const url = `${server.url.replace('http', 'ws')}/api?token=${server.token}`;
-    expect(await rawSocket(url, { Origin: 'http://evil.example' })).toBe(403);
-    const own = await rawSocket(url, { Origin: server.url });
+    const url = `${server.url.replace('http', 'ws')}/api`;
+    const authorization = `Bearer ${server.token}`;
+    expect(await rawSocket(url, { Origin: 'http://evil.example', authorization })).toBe(403);
+    const own = await rawSocket(url, { Origin: server.url, authorization });
     expect(own).toBeInstanceOf(WebSocket);
     (own as WebSocket).close();
   });
@@ -68,7 +69,7 @@ describe('amk serve', () => {
 
   it('answers a malformed or invalid request with a coded error and keeps the connection', async () => {
     const { server } = await serve();
-    const ws = (await rawSocket(`${server.url.replace('http', 'ws')}/api?token=${server.token}`)) as WebSocket;
+    const ws = (await rawSocket(`${server.url.replace('http', 'ws')}/api`, { authorization: `Bearer ${server.token}` })) as WebSocket;
     cleanups.push(() => ws.close());
     const replies: unknown[] = [];
     ws.on('message', (data) => replies.push(JSON.parse(String(data))));

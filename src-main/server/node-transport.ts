@@ -1,17 +1,44 @@
+import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { KernelClient, MessageTransport } from '../../src-shared/index.js';
-import { createKernelClient } from '../../src-shared/index.js';
+import { API_SOCKET_PATH, API_SUBPROTOCOL, createKernelClient } from '../../src-shared/index.js';
 
-/** Connects to `amk serve` from Node (the CLI, tests); rejects with the server's reason on refusal. */
-export function connectKernel(url: string, token: string): Promise<KernelClient> {
-  const wsUrl = `${url.replace(/^http/, 'ws')}/api?token=${encodeURIComponent(token)}`;
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsUrl);
-    ws.once('unexpected-response', (_request, response) => {
-      reject(new Error(`the kernel refused the connection: HTTP ${response.statusCode} ${response.statusMessage ?? ''}`.trim()));
-      ws.terminate();
+/** The reason in a refusal's JSON body (`{ error: { message } }`), read up to a few KiB. */
+function refusalReason(response: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let body = '';
+    response.setEncoding('utf8');
+    response.on('data', (chunk: string) => {
+      if (body.length < 4096) body += chunk;
     });
-    ws.once('error', (error) => reject(new Error(`cannot reach the kernel at ${url}: ${error.message}`)));
+    response.on('error', () => resolve(''));
+    response.on('end', () => {
+      try {
+        const message = (JSON.parse(body) as { error?: { message?: unknown } }).error?.message;
+        resolve(typeof message === 'string' ? message : '');
+      } catch {
+        resolve('');
+      }
+    });
+  });
+}
+
+/**
+ * Connects to `amk serve` from Node (the CLI, tests); rejects with the server's reason on refusal.
+ * The token goes in the Authorization header, never in the address.
+ */
+export function connectKernel(url: string, token: string): Promise<KernelClient> {
+  const wsUrl = `${url.replace(/^http/, 'ws')}${API_SOCKET_PATH}`;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(wsUrl, [API_SUBPROTOCOL], { headers: { authorization: `Bearer ${token}` } });
+    ws.once('unexpected-response', (_request, response) => {
+      void refusalReason(response).then((reason) => {
+        const status = `HTTP ${response.statusCode} ${response.statusMessage ?? ''}`.trim();
+        reject(new Error(`the kernel refused the connection: ${status}${reason ? `: ${reason}` : ''}`));
+        ws.terminate();
+      });
+    });
+    ws.on('error', (error) => reject(new Error(`cannot reach the kernel at ${url}: ${error.message}`)));
     ws.once('open', () => {
       const transport: MessageTransport = {
         send: (text) => ws.send(text),

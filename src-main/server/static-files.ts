@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 
 const TYPES: Record<string, string> = {
@@ -17,26 +17,28 @@ const TYPES: Record<string, string> = {
 export const CONTENT_SECURITY_POLICY =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
-/** Serves the built renderer; anything outside its folder is a 404, whatever the path says. */
-export async function serveStatic(root: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? '/', 'http://localhost');
-  const relative = decodeURIComponent(url.pathname) === '/' ? 'index.html' : decodeURIComponent(url.pathname).slice(1);
-  const path = normalize(join(root, relative));
+/**
+ * Serves the built renderer at `path` (already decoded and checked by the front door, see
+ * parseTarget); anything outside its folder is a 404, whatever the path says.
+ */
+export async function serveStatic(root: string, path: string, response: ServerResponse): Promise<void> {
+  const relative = path === '/' ? 'index.html' : path.slice(1);
+  const file = normalize(join(root, relative));
   const headers = {
     'Content-Security-Policy': CONTENT_SECURITY_POLICY,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cache-Control': 'no-store',
   };
-  if (!path.startsWith(root + sep) && path !== root) {
+  if (!file.startsWith(root + sep) && file !== root) {
     response.writeHead(404, headers).end('not found');
     return;
   }
   try {
-    const facts = await stat(path);
+    const facts = await stat(file);
     if (!facts.isFile()) throw new Error('not a file');
-    const body = await readFile(path);
-    response.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(path)] ?? 'application/octet-stream' }).end(body);
+    const body = await readFile(file);
+    response.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
   } catch {
     if (relative === 'index.html') {
       response

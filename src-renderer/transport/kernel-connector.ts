@@ -3,7 +3,7 @@ import { createKernelClient } from '../../src-shared/index.js';
 import type { ModelFileImporter } from '../store/models.slice.js';
 import { uploadModelFile } from './model-upload.js';
 import { createPreloadClient, preloadOf } from './preload-client.js';
-import { kernelSocketUrl, openWebSocketTransport, tokenFromLocation } from './websocket-transport.js';
+import { kernelSocketProtocols, kernelSocketUrl, openWebSocketTransport, rememberToken, takeTokenFromPage, type PageScope } from './websocket-transport.js';
 
 /** An open line to the kernel. */
 export interface KernelConnection {
@@ -47,16 +47,23 @@ export function preloadConnector(amk: AmkBridge): KernelConnector {
   };
 }
 
+/**
+ * The WebSocket of `amk serve`: the token comes from the link's fragment (or what this tab kept) and
+ * goes to the server as a subprotocol, never in an address.
+ */
 export function webSocketConnector(
-  location: Pick<Location, 'search' | 'protocol' | 'host'>,
-  openTransport: (url: string) => Promise<MessageTransport> = openWebSocketTransport,
+  page: PageScope,
+  openTransport: (url: string, protocols: string[]) => Promise<MessageTransport> = openWebSocketTransport,
 ): KernelConnector {
+  const { location } = page;
   return {
     kind: 'websocket',
-    initialToken: () => tokenFromLocation(location) ?? undefined,
+    initialToken: () => takeTokenFromPage(page) ?? undefined,
     async open(token) {
-      if (token === null) throw new Error('the kernel needs the access token `amk serve` printed');
-      const transport = await openTransport(kernelSocketUrl(location, token));
+      if (token === null) throw new Error('the kernel needs its access token (in serve.json in its data folder)');
+      const transport = await openTransport(kernelSocketUrl(location), kernelSocketProtocols(token));
+      // Kept for this tab only once it worked: a reload reconnects without asking again.
+      rememberToken(page, token);
       return {
         client: createKernelClient(transport),
         onClose: (handler) => transport.onClose(handler),
@@ -69,5 +76,5 @@ export function webSocketConnector(
 /** The preload when the page runs in the Electron window, else the WebSocket on the page's origin. */
 export function connectorFor(scope: Window): KernelConnector {
   const amk = preloadOf(scope);
-  return amk ? preloadConnector(amk) : webSocketConnector(scope.location);
+  return amk ? preloadConnector(amk) : webSocketConnector(scope);
 }

@@ -19,7 +19,7 @@ export function TokenGate({ onConnect }: { onConnect: (token: string) => void })
       <form onSubmit={submit} aria-labelledby="token-title">
         <h1 id="token-title">Connect to the kernel</h1>
         <p>
-          Open the address <code>amk serve</code> printed (it ends in <code>?token=…</code>), or paste its token here.
+          Open the link <code>amk serve</code> printed (it ends in <code>#token=…</code>), or paste the token from <code>serve.json</code> in its data folder here.
         </p>
         {connection.status === 'failed' && connection.reason ? (
           <p className="form-error" role="alert">
