@@ -10,6 +10,7 @@ import type { DownloadProgress, KernelEvent } from '../../src-shared/index.js';
 import { BRIDGE_CHANNELS } from '../../src-shared/index.js';
 import { Kernel } from '../kernel/index.js';
 import { removeConnectionFile, startKernelServer, writeConnectionFile, type KernelServer } from '../server/index.js';
+import { installLastResort } from '../process-guard.js';
 import { packageRoot, resolveKernelConfig } from '../settings.js';
 import { provideModel } from './first-run.js';
 import { createMainWindow, hardenSessions, installMenu, notifyGrantRequest } from './app-window.js';
@@ -22,6 +23,8 @@ let window: BrowserWindow | null = null;
 /** The window is up before the kernel: its first calls wait for the boot instead of failing. */
 let kernelBooted: (kernel: Kernel | null) => void = () => {};
 const kernelReady = new Promise<Kernel | null>((resolve) => (kernelBooted = resolve));
+// A bug that escapes every boundary's own handling is logged with a prefix; a rejection does not stop the agents.
+installLastResort('app main', () => kernel?.flushJournal());
 
 /** Taskbar progress and a title note (fraction 2: size unknown); null puts both back. */
 function showTaskbarProgress(fraction: number | null, note?: string): void {

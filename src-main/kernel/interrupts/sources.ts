@@ -1,6 +1,6 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, watch } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -50,15 +50,31 @@ export function armFolder(trigger: Extract<InterruptTrigger, { source: 'folder' 
   return { dispose: () => watcher.close() };
 }
 
+export interface WebhookOptions {
+  /** A body must arrive whole within this long after its headers (a trickled body holds a socket). */
+  bodyTimeoutMs?: number;
+}
+
+const MAX_BODY_BYTES = 64 * 1024;
+const DEFAULT_BODY_TIMEOUT_MS = 10_000;
+
+/** Fixed-length digests, so comparing never depends on (nor throws on) what length was offered. */
+const digestOf = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
 /**
  * The webhook source: `POST /hooks/ROUTE` on loopback with `Authorization: Bearer TOKEN`.
  * One listener serves every route; routes are added and removed as bindings come and go.
+ * Its bytes come from anything on the machine: the token is compared as a digest, the body is
+ * capped while it streams (64 KiB) and timed, and every refusal closes the connection.
  */
 export class WebhookListener implements Disposable {
   readonly token = randomBytes(24).toString('hex');
+  private readonly tokenDigest = digestOf(this.token);
   private readonly routes = new Map<string, Set<Fire>>();
   private server: Server | null = null;
   private address: string | null = null;
+
+  constructor(private readonly options: WebhookOptions = {}) {}
 
   get url(): string | null {
     return this.address;
@@ -66,32 +82,64 @@ export class WebhookListener implements Disposable {
 
   async start(port = 0): Promise<void> {
     if (this.server) return;
-    const server = createServer((request, response) => {
-      const match = /^\/hooks\/([a-z0-9-]+)$/.exec(request.url ?? '');
-      const offered = request.headers.authorization?.startsWith('Bearer ') ? request.headers.authorization.slice(7) : '';
-      const authorized = offered.length === this.token.length && timingSafeEqual(Buffer.from(offered), Buffer.from(this.token));
-      if (!authorized) return void response.writeHead(401).end('unauthorized\n');
-      if (request.method !== 'POST' || !match) return void response.writeHead(404).end('POST /hooks/ROUTE\n');
-      const handlers = this.routes.get(match[1]!);
-      if (!handlers || handlers.size === 0) return void response.writeHead(404).end(`no handler bound to ${match[1]}\n`);
-      let body = '';
-      let tooLarge = false;
-      request.on('data', (chunk: Buffer) => {
-        body += chunk.toString('utf8');
-        if (body.length > 64 * 1024) tooLarge = true;
-      });
-      request.on('end', () => {
-        if (tooLarge) return void response.writeHead(413).end('body over 64 KiB\n');
-        for (const fire of handlers) fire(`webhook ${match[1]}: ${body.slice(0, 2000)}`);
-        response.writeHead(202).end('accepted\n');
-      });
-    });
+    // Node's own limits on the header phase; the body has its own timer below.
+    const server = createServer({ headersTimeout: 10_000, requestTimeout: 60_000, maxHeaderSize: 16 * 1024 }, (request, response) => this.serve(request, response));
+    server.maxConnections = 256;
+    // A malformed request or a reset socket: Node has already answered or dropped it.
+    server.on('clientError', (_error, socket) => socket.destroy());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
     });
+    server.on('error', (error) => console.error(`amk: webhook listener: ${error.message}`));
     this.server = server;
     this.address = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  private serve(request: IncomingMessage, response: ServerResponse): void {
+    // A client that resets mid-body fails these streams; there is nobody left to answer.
+    request.on('error', () => {});
+    response.on('error', () => {});
+    // Every refusal closes the connection: whatever is left of the body is never read.
+    const refuse = (status: number, text: string): void => void response.writeHead(status, { connection: 'close', 'content-type': 'text/plain' }).end(text);
+    const match = /^\/hooks\/([a-z0-9-]+)$/.exec(request.url ?? '');
+    const header = request.headers.authorization;
+    const offered = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    if (!timingSafeEqual(digestOf(offered), this.tokenDigest)) return refuse(401, 'unauthorized\n');
+    if (request.method !== 'POST' || !match) return refuse(404, 'POST /hooks/ROUTE\n');
+    const route = match[1]!;
+    const handlers = this.routes.get(route);
+    if (!handlers || handlers.size === 0) return refuse(404, `no handler bound to ${route}\n`);
+    if (Number(request.headers['content-length'] ?? 0) > MAX_BODY_BYTES) return refuse(413, 'body over 64 KiB\n');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      clearTimeout(timer);
+      request.off('data', onData);
+      return true;
+    };
+    const stop = (status: number, text: string): void => {
+      if (settle()) refuse(status, text);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) return stop(413, 'body over 64 KiB\n');
+      chunks.push(chunk);
+    };
+    const timeoutMs = this.options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+    const timer = setTimeout(() => stop(408, `body not received within ${timeoutMs} ms\n`), timeoutMs);
+    timer.unref();
+    request.on('data', onData);
+    request.on('close', () => void settle());
+    request.on('end', () => {
+      if (!settle()) return;
+      const body = Buffer.concat(chunks).toString('utf8');
+      for (const fire of handlers) fire(`webhook ${route}: ${body.slice(0, 2000)}`);
+      response.writeHead(202).end('accepted\n');
+    });
   }
 
   arm(route: string, fire: Fire): Disposable {

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { GgmlType, GgufFileType, readGgufFileInfo, type GgufTensorInfo } from 'node-llama-cpp';
+import { GgufFileType } from 'node-llama-cpp';
 import { KernelError } from '../core/kernel-error.js';
+import { fileSource, parseGgufHeader } from './gguf-header.js';
 
 const GGUF_MAGIC = Buffer.from('GGUF', 'ascii');
 
@@ -64,40 +65,6 @@ export async function modelSha256(facts: ModelFileFacts, cacheDir?: string): Pro
   return digest;
 }
 
-/** [elements per block, bytes per block] of the GGML types models are stored in (ggml.c's type traits). */
-const GGML_BLOCKS: Partial<Record<GgmlType, [number, number]>> = {
-  [GgmlType.F32]: [1, 4],
-  [GgmlType.F16]: [1, 2],
-  [GgmlType.Q4_0]: [32, 18],
-  [GgmlType.Q4_1]: [32, 20],
-  [GgmlType.Q5_0]: [32, 22],
-  [GgmlType.Q5_1]: [32, 24],
-  [GgmlType.Q8_0]: [32, 34],
-  [GgmlType.Q8_1]: [32, 36],
-  [GgmlType.Q2_K]: [256, 84],
-  [GgmlType.Q3_K]: [256, 110],
-  [GgmlType.Q4_K]: [256, 144],
-  [GgmlType.Q5_K]: [256, 176],
-  [GgmlType.Q6_K]: [256, 210],
-  [GgmlType.Q8_K]: [256, 292],
-  [GgmlType.IQ4_NL]: [32, 18],
-  [GgmlType.I8]: [1, 1],
-  [GgmlType.I16]: [1, 2],
-  [GgmlType.I32]: [1, 4],
-  [GgmlType.I64]: [1, 8],
-  [GgmlType.F64]: [1, 8],
-  [GgmlType.BF16]: [1, 2],
-};
-
-/** Where a tensor's data ends in the file; for a type not listed, just past its start. */
-function tensorEnd(tensor: GgufTensorInfo): number {
-  const start = Number(tensor.fileOffset);
-  const block = GGML_BLOCKS[tensor.ggmlType];
-  if (!block) return start + 1;
-  const elements = tensor.dimensions.reduce<number>((product, dimension) => product * Number(dimension), 1);
-  return start + Math.ceil(elements / block[0]) * block[1];
-}
-
 export interface ModelFileDescription extends ModelFileFacts {
   architecture: string;
   /** The model's own name from its metadata, when it has one. */
@@ -112,21 +79,28 @@ export interface ModelFileDescription extends ModelFileFacts {
  */
 export async function describeModelFile(path: string): Promise<ModelFileDescription> {
   const facts = await inspectModelFile(path);
-  let info;
+  let header;
+  const handle = await open(facts.path, 'r');
   try {
-    info = await readGgufFileInfo(facts.path, { sourceType: 'filesystem', logWarnings: false, ignoreKeys: ['tokenizer.ggml.tokens', 'tokenizer.ggml.merges', 'tokenizer.ggml.token_type', 'tokenizer.ggml.scores'] });
+    // Bounded reads of the header only: the weights are never read here.
+    header = await parseGgufHeader(fileSource(handle, facts.sizeBytes));
   } catch (error) {
-    throw new KernelError('MODEL_INVALID', `${facts.path} is damaged: its GGUF header cannot be read (${(error as Error).message})`, { path: facts.path });
+    if (!(error instanceof KernelError)) throw new KernelError('MODEL_INVALID', `${facts.path} is damaged: its GGUF header cannot be read (${(error as Error).message})`, { path: facts.path });
+    const cut = /^its GGUF header is cut off: /;
+    const reason = cut.test(error.message) ? `cut off: ${error.message.replace(cut, '')}, in its GGUF header` : `damaged: ${error.message}`;
+    throw new KernelError('MODEL_INVALID', `${facts.path} is ${reason}`, { path: facts.path, ...(error.data as object) });
+  } finally {
+    await handle.close();
   }
-  const tensorsEnd = Math.max(0, ...(info.tensorInfo ?? []).map(tensorEnd));
-  if (tensorsEnd > facts.sizeBytes) {
-    throw new KernelError('MODEL_INVALID', `${facts.path} is cut off: its tensors reach byte ${tensorsEnd} but the file has ${facts.sizeBytes} bytes (an incomplete download or copy?)`, { path: facts.path });
+  if (header.tensorDataEnd > BigInt(facts.sizeBytes)) {
+    throw new KernelError('MODEL_INVALID', `${facts.path} is cut off: its tensors reach byte ${header.tensorDataEnd} but the file has ${facts.sizeBytes} bytes (an incomplete download or copy?)`, { path: facts.path });
   }
-  const fileType = info.metadata.general.file_type;
+  if (header.architecture === null) throw new KernelError('MODEL_INVALID', `${facts.path} is damaged: its GGUF header has no general.architecture`, { path: facts.path });
+  const fileType = header.fileType;
   return {
     ...facts,
-    architecture: String(info.metadata.general.architecture),
-    displayName: info.metadata.general.name ?? null,
-    quantization: fileType === undefined ? null : (GgufFileType[fileType]?.replace(/^(MOSTLY|ALL)_/, '') ?? null),
+    architecture: header.architecture,
+    displayName: header.name,
+    quantization: fileType === null ? null : ((GgufFileType[fileType] as string | undefined)?.replace(/^(MOSTLY|ALL)_/, '') ?? null),
   };
 }

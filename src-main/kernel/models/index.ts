@@ -1,3 +1,3 @@
 export { ModelLibrary, type ModelLibraryOptions } from './model-library.js';
-export { ModelManager } from './model-manager.js';
+export { DEFAULT_MAX_UPLOAD_BYTES, ModelManager } from './model-manager.js';
 export { downloadModel, type DownloadOptions } from './model-downloader.js';

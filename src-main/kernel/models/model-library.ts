@@ -15,6 +15,8 @@ export interface ModelLibraryOptions {
   emit: (body: KernelEventBody) => void;
   /** The loaded model's path, and the one being loaded, as the kernel knows them. */
   modelState: () => { inUse: string | null; loading: string | null };
+  /** The cap on one upload; DEFAULT_MAX_UPLOAD_BYTES when unset. */
+  maxUploadBytes?: number;
 }
 
 interface ActiveDownload {
@@ -34,7 +36,7 @@ export class ModelLibrary implements Disposable {
   private gpu: Promise<GpuStatus> | null = null;
 
   constructor(private readonly options: ModelLibraryOptions) {
-    this.manager = new ModelManager(options.dataDir, options.catalogPath);
+    this.manager = new ModelManager(options.dataDir, options.catalogPath, options.maxUploadBytes);
   }
 
   async overview(): Promise<ModelsOverview> {
@@ -116,9 +118,9 @@ export class ModelLibrary implements Disposable {
     return this.installedAt(path);
   }
 
-  async receive(file: string, body: AsyncIterable<Uint8Array>): Promise<InstalledModel> {
+  async receive(file: string, body: AsyncIterable<Uint8Array>, declaredBytes?: number): Promise<InstalledModel> {
     this.refuseIfDownloading(toModelFileName(file));
-    const path = await this.manager.receive(file, body);
+    const path = await this.manager.receive(file, body, declaredBytes);
     return this.installedAt(path);
   }
 

@@ -11,6 +11,31 @@ import { downloadModel } from './model-downloader.js';
 
 const MODEL_FILE_NAME = /^[\w][\w.-]{0,200}\.gguf$/;
 
+/** The default cap on one upload: larger than any model a desktop runs, small enough to stop a disk being filled by mistake. */
+export const DEFAULT_MAX_UPLOAD_BYTES = 64 * 1024 ** 3;
+
+function uploadTooLarge(file: string, limit: number, bytes: number | null): KernelError {
+  const size = bytes === null ? 'more than that' : `${bytes} bytes`;
+  return new KernelError('INVALID_REQUEST', `the upload of ${file} is over the ${limit}-byte limit (${size}; the maxUploadBytes setting); nothing was installed`, { limitBytes: limit });
+}
+
+/**
+ * Passes a body through until it passes `limit` bytes, then fails without reading more. The
+ * body's own iterator is not closed: closing a request would reset the connection before the
+ * refusal is sent; the server closes it after its reply instead.
+ */
+async function* upTo(body: AsyncIterable<Uint8Array>, limit: number, file: string): AsyncGenerator<Uint8Array> {
+  const iterator = body[Symbol.asyncIterator]();
+  let total = 0;
+  for (;;) {
+    const next = await iterator.next();
+    if (next.done) return;
+    total += next.value.length;
+    if (total > limit) throw uploadTooLarge(file, limit, null);
+    yield next.value;
+  }
+}
+
 /**
  * Moves a checked file to its name only if nobody took the name meanwhile (two uploads of one
  * name, an import beside a download): a hard link fails where a rename would overwrite.
@@ -45,7 +70,11 @@ export class ModelManager {
   readonly directory: string;
   readonly catalog: ModelCatalog;
 
-  constructor(dataDir: string, catalogPath: string | null) {
+  constructor(
+    dataDir: string,
+    catalogPath: string | null,
+    readonly maxUploadBytes = DEFAULT_MAX_UPLOAD_BYTES,
+  ) {
     this.directory = join(dataDir, 'models');
     this.catalog = readCatalog(catalogPath);
   }
@@ -124,14 +153,16 @@ export class ModelManager {
 
   /**
    * Takes a GGUF streamed in (a browser's upload): written beside the models, checked like an
-   * import, and renamed into place only if it is a whole, readable model.
+   * import, and renamed into place only if it is a whole, readable model. A body over
+   * `maxUploadBytes` is refused: at once when its declared length says so, else when the count passes it.
    */
-  async receive(file: string, body: AsyncIterable<Uint8Array>): Promise<string> {
+  async receive(file: string, body: AsyncIterable<Uint8Array>, declaredBytes?: number): Promise<string> {
+    if (declaredBytes !== undefined && declaredBytes > this.maxUploadBytes) throw uploadTooLarge(file, this.maxUploadBytes, declaredBytes);
     await this.ensureDirectory();
     const target = this.newModelPath(toModelFileName(file));
     const temporary = `${target}.${randomBytes(4).toString('hex')}.uploading`;
     try {
-      await pipeline(body, createWriteStream(temporary, { mode: 0o600 }));
+      await pipeline(upTo(body, this.maxUploadBytes, file), createWriteStream(temporary, { mode: 0o600 }));
       await describeModelFile(temporary).catch((error: unknown) => {
         throw error instanceof KernelError ? new KernelError(error.code, error.message.replaceAll(temporary, target)) : error;
       });
