@@ -43,6 +43,10 @@ interface SettingsFile {
   embeddingModel?: string;
   quantumTokens?: number;
   swap?: 'ram' | 'disk';
+  /** false: processes recovered from the journal wait suspended instead of resuming at boot. */
+  resumeOnBoot?: boolean;
+  /** The cap on one model upload, in bytes (AMK_MAX_UPLOAD_BYTES); 64 GiB by default. */
+  maxUploadBytes?: number;
 }
 
 function readSettingsFile(dataDir: string): SettingsFile {
@@ -91,6 +95,8 @@ export interface SettingsFlags {
   embeddingModel?: string;
   quantum?: string;
   swap?: string;
+  /** `--no-resume`: recovered processes wait suspended. */
+  noResume?: boolean;
 }
 
 const GPU_CHOICES: readonly GpuChoice[] = ['auto', 'cpu', 'cuda', 'vulkan', 'metal'];
@@ -116,6 +122,17 @@ function kvTypeSetting(value: string | undefined): { kvType?: KvType } {
   return { kvType: parsed.data };
 }
 
+/** Whether boot resumes recovered processes: `--no-resume`, then AMK_NO_RESUME, then `resumeOnBoot` in config.json. */
+function recoverySetting(flag: boolean | undefined, env: string | undefined, file: unknown): 'resume' | 'suspend' {
+  if (flag) return 'suspend';
+  if (env !== undefined && env !== '') {
+    if (!['0', '1', 'true', 'false'].includes(env)) throw new Error(`AMK_NO_RESUME must be 1 or 0, got "${env}"`);
+    return env === '1' || env === 'true' ? 'suspend' : 'resume';
+  }
+  if (file !== undefined && typeof file !== 'boolean') throw new Error(`resumeOnBoot in config.json must be true or false, got ${JSON.stringify(file)}`);
+  return file === false ? 'suspend' : 'resume';
+}
+
 /** Resolves the kernel's configuration: flags, then AMK_* variables, then config.json, then defaults. */
 export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv = process.env): KernelConfig {
   const dataDir = flags.dataDir ? resolve(flags.dataDir) : defaultDataDir(env);
@@ -132,9 +149,11 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
     quantumTokens: positiveInt('--quantum', flags.quantum ?? env.AMK_QUANTUM, file.quantumTokens ?? DEFAULT_SCHEDULER.quantumTokens)!,
     swap,
   };
+  const maxUploadBytes = positiveInt('AMK_MAX_UPLOAD_BYTES', env.AMK_MAX_UPLOAD_BYTES, file.maxUploadBytes);
   return {
     dataDir,
     modelPath: model ? resolve(model) : null,
+    ...(maxUploadBytes === undefined ? {} : { maxUploadBytes }),
     gpu,
     ...(threads === undefined ? {} : { threads }),
     slots: positiveInt('--slots', flags.slots ?? env.AMK_SLOTS, file.slots ?? 4)!,
@@ -143,6 +162,7 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
     ...kvTypeSetting(flags.kv ?? env.AMK_KV ?? file.kvType),
     ...((flags.embeddingModel ?? env.AMK_EMBEDDING_MODEL ?? file.embeddingModel) ? { embeddingModelPath: resolve((flags.embeddingModel ?? env.AMK_EMBEDDING_MODEL ?? file.embeddingModel)!) } : {}),
     scheduler,
+    recovery: recoverySetting(flags.noResume, env.AMK_NO_RESUME, file.resumeOnBoot),
     toolDirs: [join(packageRoot(), 'dist', 'wasm-tools', 'tools')],
     catalogPath: catalog,
     galleryDir: env.AMK_GALLERY_DIR ? resolve(env.AMK_GALLERY_DIR) : join(packageRoot(), 'assets', 'gallery'),

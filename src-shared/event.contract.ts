@@ -50,6 +50,11 @@ export const KernelEvent = z.discriminatedUnion('type', [
     error: ErrorPayload.optional(),
     durationMs: z.number(),
   }),
+  /**
+   * A step cut short by a kernel restart (crash or shutdown) will be generated again: its partial
+   * output is marked interrupted in the transcript, never joined to the regenerated text.
+   */
+  z.object({ ...envelope, type: z.literal('proc.step-interrupted'), pid: z.number(), step: z.number(), reason: z.string() }),
   z.object({ ...envelope, type: z.literal('proc.exited'), pid: z.number(), state: ProcessState, exit: ExitStatus }),
   /** Finished processes the user cleared: gone from the table, their snapshots deleted. */
   z.object({ ...envelope, type: z.literal('proc.reaped'), pids: z.array(z.number()) }),

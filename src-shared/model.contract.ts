@@ -42,6 +42,16 @@ export const KernelInfo = z.object({
   webhook: z.object({ url: z.string(), token: z.string() }).nullable(),
   /** Long-term memory (LanceDB): available, or why not; agents run without it when it is not. */
   memory: z.object({ available: z.boolean(), reason: z.string().nullable() }),
+  /**
+   * The event journal: lines skipped on load (counted, the first few with their reason: torn,
+   * damaged, too long, out of order), its size, and when it was last compacted.
+   */
+  journal: z.object({
+    skippedLines: z.number().int().nonnegative(),
+    problems: z.array(z.string()),
+    sizeBytes: z.number().nonnegative(),
+    compactedAt: z.number().nullable(),
+  }),
   /** Things that did not load and why: refused plugins, bad gallery manifests, damaged logs. */
   warnings: z.array(z.string()),
 });

@@ -6,6 +6,8 @@ export const TranscriptEntry = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('task'), text: z.string() }),
   /** Raw model output of one step, including a partial step cut short by a crash. */
   z.object({ kind: z.literal('output'), step: z.number(), text: z.string() }),
+  /** The partial output of a step cut short by a kernel restart; the step was generated again. */
+  z.object({ kind: z.literal('interrupted'), step: z.number(), text: z.string(), reason: z.string() }),
   z.object({ kind: z.literal('tool-call'), step: z.number(), tool: z.string(), args: z.record(z.string(), z.unknown()) }),
   z.object({
     kind: z.literal('tool-result'),

@@ -1,6 +1,7 @@
 import type { KvType } from '../../src-shared/index.js';
 import type { GpuChoice } from './llm/index.js';
 import { DEFAULT_FAIR_SHARE, type SwapLocation } from './scheduler/index.js';
+import type { JournalLimits } from './core/journal-boot.js';
 
 export interface KernelConfig {
   dataDir: string;
@@ -25,14 +26,18 @@ export interface KernelConfig {
   kvType?: KvType;
   /** Snapshot every agent's KV state after every N finished steps (0: only on request). */
   snapshotEverySteps?: number;
-  /** After a restart, live processes resume on their own (default) or wait suspended. */
+  /** After a restart, live processes resume on their own (default) or wait suspended (`--no-resume`, `resumeOnBoot: false`, AMK_NO_RESUME=1). */
   recovery?: 'resume' | 'suspend';
+  /** When the journal is compacted (besides at a clean shutdown). */
+  journal?: JournalLimits;
   /** Where long-term memory (LanceDB) lives; `<data dir>/memory` by default. */
   memoryDir?: string;
   /** A dedicated embedding model for long-term memory; without one the loaded model embeds. */
   embeddingModelPath?: string;
   /** The catalogue of recommended models the models screen offers (assets/models.json). */
   catalogPath?: string;
+  /** The cap on one model upload (`PUT /models/upload`); 64 GiB when unset. */
+  maxUploadBytes?: number;
 }
 
 export interface SchedulerConfig {

@@ -54,6 +54,7 @@ export const toolCallLine = (step: number, tool: string, args: unknown): string 
 export const toolResultLine = (step: number, tool: string, ok: boolean, detail: string): string =>
   `[step ${step}] ← ${tool} ${ok ? `ok ${detail}` : `failed: ${detail}`}`;
 export const inputLine = (text: string): string => `> ${text}`;
+export const interruptedLine = (step: number, reason: string): string => `[step ${step}] interrupted: ${reason}`;
 
 /** Streamed output per process, with a line for each tool call and result, user message, rejected step and exit. */
 export function applyConsoleEvent(consoles: Consoles, event: KernelEvent): Consoles {
@@ -83,6 +84,8 @@ export function applyConsoleEvent(consoles: Consoles, event: KernelEvent): Conso
       return note(consoles, event.to, `✉ ${event.from}: ${event.text}`);
     case 'proc.step-rejected':
       return note(consoles, event.pid, `[step ${event.step}] rejected: ${event.error.message}`);
+    case 'proc.step-interrupted':
+      return note(consoles, event.pid, interruptedLine(event.step, event.reason));
     case 'proc.exited':
       return note(consoles, event.pid, `[${event.state}] code ${event.exit.code}: ${event.exit.reason}`);
     default:
@@ -103,6 +106,11 @@ export function transcriptText(entries: readonly TranscriptEntry[]): string {
         break;
       case 'output':
         text += entry.text;
+        break;
+      case 'interrupted':
+        // Shown, but apart from the step's regenerated output, which follows on a line of its own.
+        text += entry.text;
+        line(interruptedLine(entry.step, entry.reason));
         break;
       case 'tool-call':
         line(toolCallLine(entry.step, entry.tool, entry.args));

@@ -80,6 +80,7 @@ export function kernelInfo(overrides: Partial<KernelInfo> = {}): KernelInfo {
     scheduler: { policy: 'fair-share', quantumTokens: 32, swap: 'ram' },
     webhook: null,
     memory: { available: true, reason: null },
+    journal: { skippedLines: 0, problems: [], sizeBytes: 0, compactedAt: null },
     warnings: [],
     ...overrides,
   };

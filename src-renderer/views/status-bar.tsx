@@ -71,6 +71,11 @@ export function StatusBar() {
             <span className="warning-count">{info.warnings.length}</span>
           </Item>
         ) : null}
+        {info && info.journal.skippedLines > 0 ? (
+          <Item term="Journal" title={info.journal.problems.join('\n')}>
+            <span className="warning-count">{info.journal.skippedLines} skipped</span>
+          </Item>
+        ) : null}
         {info ? <Item term="Scheduler" className="grow">{`${info.scheduler.policy}, quantum ${info.scheduler.quantumTokens}, swap to ${info.scheduler.swap}`}</Item> : null}
       </dl>
     </footer>

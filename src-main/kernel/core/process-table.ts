@@ -7,7 +7,7 @@ import type {
 import { isTerminal } from '../../../src-shared/index.js';
 import { KernelError } from './kernel-error.js';
 
-interface ProcessRecord {
+export interface ProcessRecord {
   info: ProcessInfo;
   manifest: AgentManifest;
   transcript: TranscriptEntry[];
@@ -66,6 +66,9 @@ export class ProcessTable {
       case 'proc.step-rejected':
         this.record(event.pid)?.transcript.push({ kind: 'rejected', step: event.step, error: event.error });
         return;
+      case 'proc.step-interrupted':
+        this.markInterrupted(event.pid, event.step, event.reason);
+        return;
       case 'proc.tool-result': {
         const entry: TranscriptEntry = { kind: 'tool-result', step: event.step, tool: event.tool, ok: event.ok };
         if (event.value !== undefined) entry.value = event.value;
@@ -100,6 +103,22 @@ export class ProcessTable {
 
   nextPid(): number {
     return this.highestPid + 1;
+  }
+
+  /** The whole projection, for a journal snapshot: the records themselves, to be serialized at once. */
+  exportState(): { highestPid: number; records: readonly ProcessRecord[] } {
+    return { highestPid: this.highestPid, records: [...this.records.values()] };
+  }
+
+  /** Puts back a record from a journal snapshot (validated by the caller); later events apply on top. */
+  restore(record: ProcessRecord, highestPid: number): void {
+    this.highestPid = Math.max(this.highestPid, highestPid, record.info.pid);
+    this.records.set(record.info.pid, record);
+  }
+
+  /** A snapshot with no processes left still remembers the highest pid: pids are never reused. */
+  restoreHighestPid(highestPid: number): void {
+    this.highestPid = Math.max(this.highestPid, highestPid);
   }
 
   has(pid: number): boolean {
@@ -140,6 +159,17 @@ export class ProcessTable {
   private update(pid: number, change: (info: ProcessInfo) => void): void {
     const record = this.records.get(pid);
     if (record) change(record.info);
+  }
+
+  /** The open step's output becomes an `interrupted` entry, so regenerated output starts a fresh one. */
+  private markInterrupted(pid: number, step: number, reason: string): void {
+    const transcript = this.record(pid)?.transcript;
+    if (!transcript) return;
+    for (let index = transcript.length - 1; index >= 0; index--) {
+      const entry = transcript[index]!;
+      if (!('step' in entry) || entry.step !== step) break;
+      if (entry.kind === 'output') transcript[index] = { kind: 'interrupted', step, text: entry.text, reason };
+    }
   }
 
   private appendOutput(pid: number, step: number, text: string): void {

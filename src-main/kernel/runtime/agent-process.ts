@@ -68,6 +68,8 @@ export class AgentProcess {
   private inputGate: (() => void) | null = null;
   /** Index in `steps` where the current turn began; the step limit counts per turn. */
   private turnStart = 0;
+  /** Scheduling counters from before a restart: this kernel's scheduler counts from zero again. */
+  private readonly schedulingBase = { preemptions: 0, swapsOut: 0, swapsIn: 0 };
 
   constructor(
     private readonly host: AgentHost,
@@ -77,10 +79,14 @@ export class AgentProcess {
     public priority: Priority,
     private readonly options: AgentOptions = { session: false },
   ) {
-    if (options.counters) this.counters = { ...options.counters };
+    if (options.counters) {
+      this.counters = { ...options.counters };
+      this.schedulingBase = { preemptions: options.counters.preemptions, swapsOut: options.counters.swapsOut, swapsIn: options.counters.swapsIn };
+    }
     this.steps = options.history?.steps ?? [];
     this.leadingInputs = options.history?.leadingInputs ?? [];
-    this.turnStart = this.steps.length;
+    // Steps taken before a restart count against the limit: the turn began after the last user message.
+    this.turnStart = this.steps.findLastIndex((step) => step.inputs.length > 0) + 1;
   }
 
   /** A message: attached at the next step boundary. User input (`urgent`) runs that step at interrupt priority. */
@@ -225,7 +231,9 @@ export class AgentProcess {
       this.stepSwitch = null;
       lease.release(endedBy);
       const stats = this.host.scheduler.stats(this.pid);
-      Object.assign(this.counters, stats);
+      this.counters.preemptions = this.schedulingBase.preemptions + stats.preemptions;
+      this.counters.swapsOut = this.schedulingBase.swapsOut + stats.swapsOut;
+      this.counters.swapsIn = this.schedulingBase.swapsIn + stats.swapsIn;
     }
   }
 

@@ -12,6 +12,20 @@ export interface RecoveredHistory {
   leadingInputs: string[];
 }
 
+/**
+ * The step a restart cut short: it has output (or a call without its result) but no answer,
+ * rejection or tool result. It is generated again, so its partial output is marked interrupted.
+ */
+export function unfinishedStep(transcript: readonly TranscriptEntry[]): number | null {
+  const finished = new Set<number>();
+  let open: number | null = null;
+  for (const entry of transcript) {
+    if (entry.kind === 'answer' || entry.kind === 'rejected' || entry.kind === 'tool-result') finished.add(entry.step);
+    else if (entry.kind === 'output' || entry.kind === 'tool-call') open = entry.step;
+  }
+  return open !== null && !finished.has(open) ? open : null;
+}
+
 export function historyFromTranscript(transcript: readonly TranscriptEntry[], llm: LlmBackend): RecoveredHistory {
   const steps: StepRecord[] = [];
   const leadingInputs: string[] = [];
