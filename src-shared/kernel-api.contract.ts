@@ -12,6 +12,7 @@ import { AuditRecord, Grant, GrantDecision, GrantRequest, GrantScope } from './s
 import { Capability } from './capability.contract.js';
 import { InterruptTrigger } from './manifest.contract.js';
 import { McpServerConfig, McpServerName, McpServerStatus } from './mcp.contract.js';
+import { ClientToken, ClientTokenName } from './access.contract.js';
 
 const Pid = z.object({ pid: z.number().int().positive() }).strict();
 const Empty = z.object({}).strict();
@@ -132,9 +133,19 @@ export const kernelApi = {
   'tools.list': { params: Empty, result: z.array(ToolManifest) },
   /** External MCP servers (user-facing only: no agent or MCP client reaches these). */
   'mcp.servers.list': { params: Empty, result: z.array(McpServerStatus) },
-  /** Registers a server, or replaces the one with that name, and starts it: the status says whether it came up. */
-  'mcp.servers.add': { params: McpServerConfig, result: McpServerStatus },
+  /**
+   * Registers a server, or replaces the one with that name, and starts it: the status says whether it came up.
+   * A server is a native command run with the user's rights: the user is asked (the UI, `amk grants watch`)
+   * unless the call says the user already approved it (`approved: true`, `amk mcp-servers add --yes`). Audited.
+   */
+  'mcp.servers.add': { params: McpServerConfig.extend({ approved: z.literal(true).optional() }), result: McpServerStatus },
   'mcp.servers.remove': { params: z.object({ name: McpServerName }).strict(), result: Ok },
+  /** MCP clients' tokens (administrator only: a client token reaches /mcp alone). Never the secrets. */
+  'mcp.tokens.list': { params: Empty, result: z.array(ClientToken) },
+  /** A new client token: the secret is in this answer only (stored hashed). */
+  'mcp.tokens.create': { params: z.object({ name: ClientTokenName }).strict(), result: z.object({ token: ClientToken, secret: z.string() }) },
+  /** Revokes a client token: its sessions end, and it is refused from then on. */
+  'mcp.tokens.revoke': { params: z.object({ name: z.string().min(1).max(40) }).strict(), result: Ok },
   /** The models screen: catalogue, installed files, downloads under way, the model in use and the GPU. */
   'models.list': { params: Empty, result: ModelsOverview },
   /** Starts (or joins) the download of a catalogue model in the background; progress comes as model.download events. */

@@ -61,11 +61,14 @@ describe('capabilities', () => {
     ['clock', { kind: 'clock' }],
     ['env:HOME', { kind: 'env', key: 'HOME' }],
     ['mcp:github/create_issue', { kind: 'mcp', server: 'github', tool: 'create_issue' }],
+    ['proc:read:42', { kind: 'proc', pid: 42, agent: null }],
+    ['proc:read:storyteller', { kind: 'proc', pid: null, agent: 'storyteller' }],
+    ['mcp-server:github', { kind: 'mcp-server', name: 'github' }],
   ])('parses %s', (text, expected) => {
     expect(parseCapability(text)).toEqual(expected);
   });
 
-  it.each(['net:', 'net:host:70000', 'fs:exec:/bin', 'disk', 'env:1BAD'])('refuses %s with a reason', (text) => {
+  it.each(['net:', 'net:host:70000', 'fs:exec:/bin', 'disk', 'env:1BAD', 'proc:write:42', 'proc:read:', 'proc:read:Bad_Agent', 'mcp-server:Bad Name'])('refuses %s with a reason', (text) => {
     expect(typeof parseCapability(text)).toBe('string');
   });
 });

@@ -19,11 +19,11 @@ afterEach(async () => {
 });
 
 /** `amk mcp` as an MCP client launches it: a child process speaking MCP on stdio. */
-async function amkMcp(name: string, args: string[]): Promise<Client> {
+async function amkMcp(name: string, args: string[], env: Record<string, string> = {}): Promise<Client> {
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: ['--import', 'tsx', MAIN, 'mcp', ...args],
-    env: { AMK_THREADS: '1', AMK_GPU: 'cpu', AMK_SLOTS: '2' },
+    env: { AMK_THREADS: '1', AMK_GPU: 'cpu', AMK_SLOTS: '2', ...env },
     cwd: packageRoot(),
     stderr: 'pipe',
   });
@@ -95,12 +95,13 @@ describe('amk mcp: the kernel as an MCP server on stdio', () => {
     const api: KernelClient = await connectKernel(info.url, info.token);
     cleanups.push(() => api.close());
     await api.call('grants.attach', {});
-    const me = (await api.call('proc.list', {})).find((p) => p.agentId === 'mcp-client-test-client') as ProcessInfo;
+    // No client token: `amk mcp` runs as the user, so the session is the administrator's client, whatever it calls itself.
+    const me = (await api.call('proc.list', {})).find((p) => p.agentId === 'mcp-client-admin') as ProcessInfo;
     expect(me).toMatchObject({ kind: 'interactive', state: 'running' });
 
     const approved = client.callTool({ name: 'clock', arguments: {} });
     await expect.poll(() => api.call('grants.pending', {}), { timeout: 30_000 }).toEqual([
-      expect.objectContaining({ pid: me.pid, agentId: 'mcp-client-test-client', tool: 'clock', capability: 'clock' }),
+      expect.objectContaining({ pid: me.pid, agentId: 'mcp-client-admin', tool: 'clock', capability: 'clock' }),
     ]);
     expect(await api.call('proc.get', { pid: me.pid })).toMatchObject({ state: 'blocked' });
     const [first] = await api.call('grants.pending', {});
@@ -117,7 +118,7 @@ describe('amk mcp: the kernel as an MCP server on stdio', () => {
     expect(audit.map((r) => `${r.kind}:${r.name}:${r.outcome}`)).toEqual(
       expect.arrayContaining(['capability:clock:denied', 'capability:clock:allowed', 'tool:clock:ok', 'syscall:tool.call clock:ok', 'syscall:tool.call clock:denied', 'tool:calculator:ok']),
     );
-    expect(audit.every((r) => r.agentId === 'mcp-client-test-client')).toBe(true);
+    expect(audit.every((r) => r.agentId === 'mcp-client-admin')).toBe(true);
     const resource = await client.readResource({ uri: 'amk://audit' });
     const records = JSON.parse((resource.contents[0] as { text: string }).text) as AuditRecord[];
     // Denied twice: with nobody to ask, and by the user.
@@ -140,11 +141,11 @@ describe('amk mcp: the kernel as an MCP server on stdio', () => {
     const result = (await client.callTool({ name: 'read_result', arguments: { pid } })) as CallToolResult;
     expect(result.structuredContent).toMatchObject({ answer: expect.any(String), transcript: expect.arrayContaining([expect.objectContaining({ kind: 'answer' })]) });
     const listed = (await client.callTool({ name: 'list_processes', arguments: { all: true } })) as CallToolResult;
-    expect((listed.structuredContent as { processes: ProcessInfo[] }).processes.map((p) => p.agentId)).toEqual(['mcp-client-orchestrator', 'storyteller']);
+    expect((listed.structuredContent as { processes: ProcessInfo[] }).processes.map((p) => p.agentId)).toEqual(['mcp-client-admin', 'storyteller']);
     expect(text(await client.callTool({ name: 'spawn_agent', arguments: { agent: 'no-such-agent', task: 'x' } }))).toContain('UNKNOWN_AGENT');
     expect(text(await client.callTool({ name: 'send_task', arguments: { pid, text: 'more' } }))).toContain('INVALID_STATE');
     const resource = await client.readResource({ uri: 'amk://processes' });
-    expect(JSON.parse((resource.contents[0] as { text: string }).text)).toContainEqual(expect.objectContaining({ agentId: 'mcp-client-orchestrator', state: 'running' }));
+    expect(JSON.parse((resource.contents[0] as { text: string }).text)).toContainEqual(expect.objectContaining({ agentId: 'mcp-client-admin', state: 'running' }));
   });
 });
 
@@ -160,15 +161,16 @@ describe('the kernel as an MCP server over Streamable HTTP', () => {
     expect(kernel.listProcesses()).toEqual([]);
   });
 
-  it('a session is a process in the table while it lasts; tools are called through it', async () => {
+  it('a session is a process in the table while it lasts, named by its token; tools are called through it', async () => {
     const { kernel, server } = await kernelServer();
-    const { client, transport } = httpClient(server, server.token, 'http-client');
+    const { secret } = kernel.access.tokens.create('http-client');
+    const { client, transport } = httpClient(server, secret, 'Some Client');
     await client.connect(transport);
     expect(await client.callTool({ name: 'calculator', arguments: { expression: '1+2' } })).toMatchObject({ structuredContent: { value: 3 } });
     const [session] = kernel.listProcesses();
     expect(session).toMatchObject({ agentId: 'mcp-client-http-client', state: 'running', counters: { toolCalls: 1 } });
     expect(kernel.transcript(session!.pid)).toEqual([
-      { kind: 'task', text: 'MCP session over http: http-client 1.0.0' },
+      { kind: 'task', text: 'MCP session over http (token http-client); the client says it is Some Client 1.0.0' },
       { kind: 'tool-call', step: 0, tool: 'calculator', args: { expression: '1+2' } },
       { kind: 'tool-result', step: 0, tool: 'calculator', ok: true, value: { value: 3 } },
     ]);
@@ -193,7 +195,9 @@ describe('the kernel as an MCP server over Streamable HTTP', () => {
   it('amk mcp relays to a kernel that is already serving the data directory', async () => {
     const { kernel, server, dir } = await kernelServer();
     writeConnectionFile(dir, { url: server.url, token: server.token, pid: process.pid });
-    const client = await amkMcp('relayed', ['--data-dir', dir]);
+    // The client's own token, from the environment: the session is that client, not the administrator.
+    const { secret } = kernel.access.tokens.create('relayed');
+    const client = await amkMcp('claims-another-name', ['--data-dir', dir], { AMK_MCP_TOKEN: secret });
     expect(await client.callTool({ name: 'calculator', arguments: { expression: '2*21' } })).toMatchObject({ structuredContent: { value: 42 } });
     expect(kernel.listProcesses()).toEqual([expect.objectContaining({ agentId: 'mcp-client-relayed', state: 'running' })]);
     await client.close();
@@ -203,16 +207,17 @@ describe('the kernel as an MCP server over Streamable HTTP', () => {
   it('amk mcp-servers adds, lists and removes external servers of the running kernel', async () => {
     const { kernel, server, dir } = await kernelServer();
     writeConnectionFile(dir, { url: server.url, token: server.token, pid: process.pid });
-    const added = await amk(['mcp-servers', 'add', 'fx', '--command', `'${process.execPath}' --import tsx '${FIXTURE}'`, '--env', 'TOKEN=secret', '--timeout', '5000', '--data-dir', dir]);
+    const added = await amk(['mcp-servers', 'add', 'fx', '--command', `'${process.execPath}' --import tsx '${FIXTURE}'`, '--env', 'TOKEN=secret', '--timeout', '5000', '--yes', '--data-dir', dir]);
     expect(added.stdout).toContain('fx healthy');
     expect(added.stdout).toContain('mcp__fx__echo  (grant: mcp:fx/echo)');
     expect(added.code).toBe(0);
     expect(kernel.mcp.list()[0]).toMatchObject({ timeoutMs: 5000, transport: { kind: 'stdio', args: ['--import', 'tsx', FIXTURE], env: { TOKEN: '(hidden)' } } });
     expect((await amk(['mcp-servers', 'list', '--data-dir', dir])).stdout).toMatch(/NAME\s+HEALTH\s+TOOLS[\s\S]*\nfx\s+healthy\s+4/);
-    const unreachable = await amk(['mcp-servers', 'add', 'web', '--url', 'http://127.0.0.1:9/mcp', '--timeout', '2000', '--data-dir', dir]);
+    const unreachable = await amk(['mcp-servers', 'add', 'web', '--url', 'http://127.0.0.1:9/mcp', '--timeout', '2000', '--yes', '--data-dir', dir]);
     expect(unreachable).toMatchObject({ code: 1, stdout: expect.stringContaining('web unhealthy') });
     expect((await amk(['mcp-servers', 'add', 'both', '--data-dir', dir])).code).toBe(2);
     expect((await amk(['mcp-servers', 'remove', 'fx', '--data-dir', dir])).code).toBe(0);
     expect(kernel.mcp.list().map((s) => s.name)).toEqual(['web']);
+    expect(kernel.audit.query({ kind: 'syscall', agentId: 'user' }).map((r) => `${r.name}:${r.outcome}`)).toEqual(['mcp.servers.add:ok', 'mcp.servers.add:ok', 'mcp.servers.remove:ok']);
   });
 });

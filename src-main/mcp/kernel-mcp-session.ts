@@ -1,14 +1,17 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ErrorPayload, SyscallResponse } from '../../src-shared/index.js';
-import { digestArgs, KernelError, toErrorPayload, type ExternalProcess, type Kernel } from '../kernel/index.js';
+import { digestArgs, KernelError, toErrorPayload, type ClientIdentity, type ExternalProcess, type Kernel } from '../kernel/index.js';
 import { KERNEL_OPERATIONS, operationTools, runOperation } from './kernel-operations.js';
+import { mayRead, visibleProcess } from './process-access.js';
 
 /** The most audit records `amk://audit` returns (the newest). */
 const AUDIT_RESOURCE_LIMIT = 500;
 
 export interface KernelMcpSession {
   readonly server: McpServer;
+  /** Who the session is: from the token it opened with, never from the client's own name. */
+  readonly identity: ClientIdentity;
   /** The client's process, once it has initialized. */
   readonly process: ExternalProcess | null;
   close(): Promise<void>;
@@ -33,7 +36,7 @@ function fromSyscall(response: SyscallResponse): CallToolResult {
  * tools are called as `tool.call` syscalls of that process (grants, approval, audit, as for an
  * agent); the kernel's operations spawn, feed, wait for and read kernel agents.
  */
-export function createKernelMcpSession(kernel: Kernel, transportName: 'stdio' | 'http'): KernelMcpSession {
+export function createKernelMcpSession(kernel: Kernel, transportName: 'stdio' | 'http', identity: ClientIdentity): KernelMcpSession {
   const mcp = new McpServer(
     { name: 'agentic-microkernel', version: kernel.config.version },
     {
@@ -52,8 +55,10 @@ export function createKernelMcpSession(kernel: Kernel, transportName: 'stdio' | 
     if (closed) throw new KernelError('INVALID_STATE', 'the MCP session is closed');
     if (external) return external;
     const client = low.getClientVersion();
-    const name = client?.name ?? 'anonymous';
-    external = kernel.attachExternal(name, `MCP session over ${transportName}: ${name} ${client?.version ?? ''}`.trim());
+    // What the client says it is, shown as a detail only: its identity is the token's.
+    const says = `${client?.name ?? 'unnamed'} ${client?.version ?? ''}`.trim().slice(0, 200);
+    const by = identity.admin ? "the administrator's token" : `token ${identity.name}`;
+    external = kernel.attachExternal(identity, `MCP session over ${transportName} (${by}); the client says it is ${says}`);
     return external;
   };
   low.oninitialized = () => {
@@ -115,17 +120,31 @@ export function createKernelMcpSession(kernel: Kernel, transportName: 'stdio' | 
     'processes',
     'amk://processes',
     { title: 'Process table', description: 'Every process of the kernel: agents and MCP clients, their state, priority and counters.', mimeType: 'application/json' },
-    (uri) => json(uri.href, kernel.listProcesses()),
+    (uri) => {
+      const caller = attach();
+      return json(uri.href, kernel.listProcesses().map((info) => visibleProcess(kernel, caller, info)));
+    },
   );
   mcp.registerResource(
     'audit',
     'amk://audit',
-    { title: 'Audit log', description: `The newest ${AUDIT_RESOURCE_LIMIT} records of the hash-chained audit log: syscalls, tool runs, capability decisions, grants.`, mimeType: 'application/json' },
-    (uri) => json(uri.href, kernel.audit.query({ limit: AUDIT_RESOURCE_LIMIT })),
+    {
+      title: 'Audit log',
+      description: `The newest ${AUDIT_RESOURCE_LIMIT} records of the hash-chained audit log about this client and the processes it may read: syscalls, tool runs, capability decisions, grants.`,
+      mimeType: 'application/json',
+    },
+    (uri) => {
+      const caller = attach();
+      // Other processes' records (their arguments' digests, the paths and hosts they were granted) are theirs.
+      const readable = (pid: number | null): boolean => pid !== null && kernel.table.has(pid) && mayRead(kernel, caller, kernel.table.get(pid));
+      const records = kernel.audit.query({ limit: AUDIT_RESOURCE_LIMIT * 10 }).filter((r) => r.agentId === caller.agentId || readable(r.pid));
+      return json(uri.href, records.slice(-AUDIT_RESOURCE_LIMIT));
+    },
   );
 
   return {
     server: mcp,
+    identity,
     get process() {
       return external;
     },

@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import type { ProcessInfo } from '../../src-shared/index.js';
 import { describeIssues, isTerminal, PriorityClass } from '../../src-shared/index.js';
-import { KernelError, type Kernel } from '../kernel/index.js';
+import { KernelError, type ExternalProcess, type Kernel } from '../kernel/index.js';
+import { requireRead, requireWrite, visibleProcess } from './process-access.js';
 
-/** Who is asking: the MCP client's process, for the mailbox sender and the audit. */
-export interface Caller {
-  pid: number;
-  agentId: string;
-}
+/** Who is asking: the MCP client's process, as the identity its token gave it. */
+export type Caller = ExternalProcess;
 
 interface Operation<S extends z.ZodType> {
   description: string;
@@ -63,12 +61,20 @@ export const KERNEL_OPERATIONS: Record<string, Operation<z.ZodType>> = {
       })
       .strict()
       .refine((args) => (args.agent === undefined) !== (args.manifest === undefined), { message: 'give exactly one of agent or manifest' }),
-    run: (kernel, args) => ({ process: kernel.spawn(args.agent ?? args.manifest!, args.task, args.priorityClass) }),
+    run: (kernel, args, caller) => {
+      // A client's own manifest runs under an id of its namespace: reusing an installed agent's id inherits nothing.
+      const agent = args.manifest ? { ...args.manifest, id: kernel.access.namespacedAgentId(caller.identity, args.manifest.id) } : args.agent!;
+      const process = kernel.spawn(agent, args.task, args.priorityClass);
+      kernel.access.recordSpawn(process.pid, caller.agentId);
+      return { process };
+    },
   }),
   send_task: operation({
-    description: "Send a message to a live kernel agent: an interactive agent takes it at its next step (at interrupt priority); others find it in their mailbox.",
+    description:
+      "Send a message to a live kernel agent: an interactive agent takes it at its next step (at interrupt priority); others find it in their mailbox. A process this client did not start needs the user's ipc:AGENT grant (asked if missing).",
     schema: z.object({ pid: Pid, text: z.string().min(1).max(100_000) }).strict(),
-    run: (kernel, args, caller) => {
+    run: async (kernel, args, caller, signal) => {
+      await requireWrite(kernel, caller, args.pid, 'send_task', args, signal);
       const info = kernel.table.get(args.pid);
       if (info.kind === 'interactive') return { delivered: 'input', process: kernel.input(args.pid, args.text) };
       return { delivered: 'mailbox', ...kernel.send(args.pid, args.text, caller.agentId) };
@@ -77,23 +83,32 @@ export const KERNEL_OPERATIONS: Record<string, Operation<z.ZodType>> = {
   wait_process: operation({
     description: 'Wait until a kernel process exits, at most timeoutMs (default 60 s). Returns whether it exited and its process entry.',
     schema: z.object({ pid: Pid, timeoutMs: z.number().int().positive().max(600_000).default(60_000) }).strict(),
-    run: async (kernel, args, _caller, signal) => {
+    run: async (kernel, args, caller, signal) => {
+      await requireRead(kernel, caller, args.pid, 'wait_process', args, signal);
       const exited = await waitForExit(kernel, args.pid, args.timeoutMs, signal);
       return { exited: exited !== null, process: exited ?? kernel.table.get(args.pid) };
     },
   }),
   read_result: operation({
-    description: "Read a kernel process's result: its state, exit status and final answer, and its transcript (tool calls, results, output).",
+    description:
+      "Read a kernel process's result: its state, exit status and final answer, and its transcript (tool calls, results, output). Another client's or agent's process needs the user's proc:read grant (asked if missing).",
     schema: z.object({ pid: Pid }).strict(),
-    run: (kernel, args) => {
+    run: async (kernel, args, caller, signal) => {
+      await requireRead(kernel, caller, args.pid, 'read_result', args, signal);
       const info = kernel.table.get(args.pid);
       return { process: info, answer: info.exit?.answer ?? null, transcript: kernel.transcript(args.pid) };
     },
   }),
   list_processes: operation({
-    description: 'List the processes of the kernel (live only, or all with all=true): agents and connected MCP clients.',
+    description:
+      'List the processes of the kernel (live only, or all with all=true): agents and connected MCP clients. Processes this client may not read (not its own, no proc:read grant) show only their pid, agent and state.',
     schema: z.object({ all: z.boolean().default(false) }).strict(),
-    run: (kernel, args) => ({ processes: kernel.listProcesses().filter((p) => args.all || !isTerminal(p.state)) }),
+    run: (kernel, args, caller) => ({
+      processes: kernel
+        .listProcesses()
+        .filter((p) => args.all || !isTerminal(p.state))
+        .map((p) => visibleProcess(kernel, caller, p)),
+    }),
   }),
 };
 

@@ -3,13 +3,17 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { isInitializeRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { KernelClient, McpServerConfigInput, McpServerStatus } from '../../src-shared/index.js';
-import { Kernel } from '../kernel/index.js';
-import { connectKernel, readConnectionFile, removeConnectionFile, startKernelServer, writeConnectionFile } from '../server/index.js';
+import { ADMIN_IDENTITY, Kernel, KernelError, tokenIdentity, type ClientIdentity } from '../kernel/index.js';
+import { connectionFilePath, connectKernel, readConnectionFile, removeConnectionFile, startKernelServer, writeConnectionFile } from '../server/index.js';
 import { defaultDataDir, packageRoot, resolveKernelConfig, type SettingsFlags } from '../settings.js';
 import { EXIT, UsageError } from '../cli/cli-io.js';
+import { installLastResort } from '../process-guard.js';
 import { splitCommandLine } from './command-line.js';
 import { createKernelMcpSession } from './kernel-mcp-session.js';
 
+
+/** The kernel `amk mcp` booted itself (none when it relays): its journal is what the last-resort handler syncs. */
+let kernelOfThisProcess: Kernel | null = null;
 
 /** Resolves on the first of: stdin ends (the client went away), SIGINT, SIGTERM, or `also`. */
 function untilDone(also?: Promise<void>): Promise<void> {
@@ -37,28 +41,60 @@ async function runningKernel(flags: { url?: string; token?: string; dataDir?: st
   }
 }
 
+/** The environment variable `amk mcp` reads an MCP client token from, unless `--token-env` names another. */
+export const CLIENT_TOKEN_ENV = 'AMK_MCP_TOKEN';
+
+/** The client token this `amk mcp` presents: from `--token-env VAR`, else AMK_MCP_TOKEN; null without one. */
+function clientToken(tokenEnv: string | undefined): string | null {
+  const name = tokenEnv ?? CLIENT_TOKEN_ENV;
+  const value = process.env[name]?.trim();
+  if (tokenEnv !== undefined && !value) throw new UsageError(`--token-env ${tokenEnv}: that environment variable is empty or unset`);
+  return value || null;
+}
+
 /**
  * `amk mcp`: the kernel as an MCP server on stdin/stdout. With a kernel already serving this data
  * directory (`amk serve`), it relays to that kernel's `/mcp` endpoint, so the client shares its
  * processes, its approvers (the UI, `amk grants watch`) and its audit log. Otherwise it boots a kernel of its own
  * and serves its API on loopback too (serve.json), so `amk grants watch` can answer grant requests.
+ *
+ * Identity: with a client token (AMK_MCP_TOKEN, or `--token-env VAR`) the session is that token's
+ * client (`mcp-client-NAME`, its grants). Without one it is the administrator's client
+ * (`mcp-client-admin`): `amk mcp` runs as the user, who can read serve.json and its token anyway.
  */
-export async function mcpStdio(flags: SettingsFlags & { url?: string; token?: string }): Promise<number> {
+export async function mcpStdio(flags: SettingsFlags & { url?: string; token?: string; tokenEnv?: string }): Promise<number> {
   // stdout carries the protocol: anything else this process prints goes to stderr.
   console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
+  // A relay or a kernel of its own: a bug that escapes the session's handling is logged, not a silent exit.
+  installLastResort('amk mcp', () => kernelOfThisProcess?.flushJournal());
+  const client = clientToken(flags.tokenEnv);
+  const url = flags.url ?? process.env.AMK_URL;
+  // A client token and an address are all a relay needs: the administrator's token is not.
+  if (client && url) return relay(url, client);
   const running = await runningKernel(flags);
-  return running ? relay(running.url, running.token) : serveInProcess(flags);
+  return running ? relay(running.url, client ?? running.token) : serveInProcess(flags, client);
 }
 
-async function serveInProcess(flags: SettingsFlags): Promise<number> {
+async function serveInProcess(flags: SettingsFlags, client: string | null): Promise<number> {
   const config = resolveKernelConfig(flags);
   const kernel = await Kernel.boot(config);
+  kernelOfThisProcess = kernel;
+  let identity: ClientIdentity = ADMIN_IDENTITY;
+  if (client) {
+    const token = kernel.access.tokens.verify(client);
+    if (!token) {
+      await kernel.dispose();
+      throw new KernelError('UNAUTHORIZED', 'the MCP client token is unknown or revoked: make one with `amk mcp token NAME`');
+    }
+    identity = tokenIdentity(token);
+  }
   const server = await startKernelServer({ kernel, port: 0, rendererDir: join(packageRoot(), 'dist', 'renderer') });
   writeConnectionFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid });
   const info = kernel.info();
   console.error(`amk mcp: kernel ${info.version} on stdio (${info.model ? info.model.name : `no model: ${info.modelError}`})`);
-  console.error(`amk mcp: answer grant requests with \`amk grants watch --data-dir ${config.dataDir}\` or at ${server.openUrl}`);
-  const session = createKernelMcpSession(kernel, 'stdio');
+  console.error(`amk mcp: answer grant requests with \`amk grants watch --data-dir ${config.dataDir}\` or at ${server.url} (its token is in ${connectionFilePath(config.dataDir)})`);
+  console.error(`amk mcp: this session runs as ${identity.agentId}`);
+  const session = createKernelMcpSession(kernel, 'stdio', identity);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => (transport.onclose = resolve));
   try {
@@ -120,7 +156,7 @@ function printStatus(status: McpServerStatus): void {
 export async function mcpServers(
   client: KernelClient,
   [action, name]: string[],
-  flags: { command?: string; url?: string; env?: string[]; timeout?: string; json?: boolean },
+  flags: { command?: string; url?: string; env?: string[]; timeout?: string; yes?: boolean; json?: boolean },
 ): Promise<number> {
   switch (action) {
     case 'list':
@@ -136,7 +172,7 @@ export async function mcpServers(
     }
     case 'add': {
       if (!name || (flags.command === undefined) === (flags.url === undefined)) {
-        throw new UsageError('usage: amk mcp-servers add NAME --command "CMD ARG..." [--env KEY=VALUE ...] | --url URL  [--timeout MS]');
+        throw new UsageError('usage: amk mcp-servers add NAME --command "CMD ARG..." [--env KEY=VALUE ...] | --url URL  [--timeout MS] [--yes]');
       }
       const env = Object.fromEntries(
         (flags.env ?? []).map((pair) => {
@@ -153,7 +189,9 @@ export async function mcpServers(
       } else transport = { kind: 'http', url: flags.url! };
       const timeoutMs = flags.timeout === undefined ? undefined : Number(flags.timeout);
       if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1)) throw new UsageError('--timeout takes milliseconds');
-      const status = await client.call('mcp.servers.add', { name, transport, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
+      // The server runs with the user's rights: the kernel asks the user (UI, `amk grants watch`) unless --yes says they typed this.
+      if (!flags.yes) console.error(`amk: registering ${name} waits for your approval in the UI or \`amk grants watch\` (or pass --yes)`);
+      const status = await client.call('mcp.servers.add', { name, transport, ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(flags.yes ? { approved: true as const } : {}) });
       printStatus(status);
       return status.health === 'healthy' ? EXIT.ok : EXIT.failed;
     }

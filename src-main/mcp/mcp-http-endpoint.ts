@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { Kernel } from '../kernel/index.js';
+import type { ClientIdentity, Kernel } from '../kernel/index.js';
 import { createKernelMcpSession, type KernelMcpSession } from './kernel-mcp-session.js';
 
 export interface McpHttpEndpoint {
-  /** Serves one request to `/mcp`; the caller has checked the bearer token and the origin. */
-  handle(request: IncomingMessage, response: ServerResponse): Promise<void>;
+  /** Serves one request to `/mcp`; the caller has checked the origin and found who the bearer token is. */
+  handle(request: IncomingMessage, response: ServerResponse, identity: ClientIdentity): Promise<void>;
   readonly sessions: number;
   close(): Promise<void>;
 }
@@ -50,8 +50,13 @@ export function createMcpHttpEndpoint(kernel: Kernel, options: { idleMs?: number
   }, Math.min(idleMs, 60_000));
   sweep.unref();
 
-  async function open(request: IncomingMessage, response: ServerResponse, body: unknown): Promise<void> {
-    const session = createKernelMcpSession(kernel, 'http');
+  // A revoked token's sessions end now: their processes exit, and the token is refused from here on.
+  const stopRevokes = kernel.access.tokens.onDidRevoke((name) => {
+    for (const entry of sessions.values()) if (!entry.session.identity.admin && entry.session.identity.name === name) void entry.transport.close();
+  });
+
+  async function open(request: IncomingMessage, response: ServerResponse, body: unknown, identity: ClientIdentity): Promise<void> {
+    const session = createKernelMcpSession(kernel, 'http', identity);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => void sessions.set(id, { transport, session, lastSeen: Date.now() }),
@@ -64,12 +69,14 @@ export function createMcpHttpEndpoint(kernel: Kernel, options: { idleMs?: number
   }
 
   return {
-    async handle(request, response) {
+    async handle(request, response, identity) {
       try {
         const id = request.headers['mcp-session-id'];
         if (typeof id === 'string') {
           const entry = sessions.get(id);
           if (!entry) return reply(response, 404, 'unknown or expired MCP session: initialize a new one', -32001);
+          // A session id is not a credential: another client's token cannot drive this session.
+          if (entry.session.identity.agentId !== identity.agentId) return reply(response, 403, 'this MCP session belongs to another client: use the token it was opened with', -32001);
           entry.lastSeen = Date.now();
           return await entry.transport.handleRequest(request, response);
         }
@@ -81,7 +88,7 @@ export function createMcpHttpEndpoint(kernel: Kernel, options: { idleMs?: number
           return reply(response, 400, `not a JSON-RPC message: ${(error as Error).message}`, -32700);
         }
         if (!isInitializeRequest(body)) return reply(response, 400, 'no Mcp-Session-Id: start a session with an initialize request');
-        await open(request, response, body);
+        await open(request, response, body, identity);
       } catch (error) {
         reply(response, 500, `MCP endpoint error: ${(error as Error).message}`, -32603);
       }
@@ -91,6 +98,7 @@ export function createMcpHttpEndpoint(kernel: Kernel, options: { idleMs?: number
     },
     async close() {
       clearInterval(sweep);
+      stopRevokes();
       await Promise.allSettled([...sessions.values()].map((entry) => entry.session.close()));
       sessions.clear();
     },

@@ -10,6 +10,7 @@ import { applyModelsEvent, createModelsSlice, emptyModels } from './models.slice
 import { applyProcessEvent, createProcessesSlice, processTableOf } from './processes.slice.js';
 import { applySandboxEvent, createSandboxSlice, sandboxOf } from './sandbox.slice.js';
 import { applySchedulerEvent, createSchedulerSlice, schedulerFromProcesses } from './scheduler.slice.js';
+import { createClientTokensSlice } from './tokens.slice.js';
 import type { EventsSlice, KernelStore, SliceCreator } from './store-types.js';
 import { createUiSlice } from './ui.slice.js';
 
@@ -73,6 +74,7 @@ export function createKernelStore() {
         ...createSchedulerSlice(...args),
         ...createMemorySlice(...args),
         ...createSandboxSlice(...args),
+        ...createClientTokensSlice(...args),
         ...createModelsSlice(...args),
         ...createUiSlice(...args),
         ...createEventsSlice(...args),

@@ -9,6 +9,7 @@ import type { ModelsSlice } from './models.slice.js';
 import type { ProcessesSlice } from './processes.slice.js';
 import type { SandboxSlice } from './sandbox.slice.js';
 import type { SchedulerSlice } from './scheduler.slice.js';
+import type { ClientTokensSlice } from './tokens.slice.js';
 import type { UiSlice } from './ui.slice.js';
 
 /** What the bridge reads from the kernel before it starts streaming events. */
@@ -40,6 +41,7 @@ export type KernelStore = ProcessesSlice &
   SchedulerSlice &
   MemorySlice &
   SandboxSlice &
+  ClientTokensSlice &
   ModelsSlice &
   UiSlice &
   EventsSlice;

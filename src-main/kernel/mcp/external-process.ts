@@ -1,9 +1,12 @@
 import type { AgentManifest, ProcessState, SyscallResponse } from '../../../src-shared/index.js';
-import { EXTERNAL_AGENT_PREFIX, emptyCounters, freshProcessInfo, isTerminal, parseAgentManifest } from '../../../src-shared/index.js';
+import { emptyCounters, freshProcessInfo, isTerminal, parseAgentManifest } from '../../../src-shared/index.js';
+import type { ClientIdentity } from '../access/index.js';
 import type { EventBus } from '../core/event-bus.js';
 import { KernelError } from '../core/kernel-error.js';
 import type { ProcessTable } from '../core/process-table.js';
 import type { SyscallDispatcher } from '../core/syscall-dispatcher.js';
+import type { NeededCapability } from '../sandbox/index.js';
+import type { ToolCallContext } from '../tools/index.js';
 
 export interface ExternalHost {
   bus: EventBus;
@@ -11,12 +14,8 @@ export interface ExternalHost {
   dispatcher: SyscallDispatcher;
   /** The tools registered now: an external agent may ask for any of them, each behind its grants. */
   toolNames(): string[];
-}
-
-/** `Claude Desktop` → `mcp-client-claude-desktop`: grants follow the client's name from one session to the next. */
-export function externalAgentId(clientName: string): string {
-  const slug = clientName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64 - EXTERNAL_AGENT_PREFIX.length).replace(/-+$/, '');
-  return `${EXTERNAL_AGENT_PREFIX}${slug || 'anonymous'}`;
+  /** The sandbox's decision for needs outside a tool (another process's results, another agent's mailbox). */
+  authorize(operation: string, needs: NeededCapability[], args: Record<string, unknown>, context: ToolCallContext): Promise<unknown>;
 }
 
 /**
@@ -28,6 +27,7 @@ export function externalAgentId(clientName: string): string {
 export class ExternalProcess {
   readonly pid: number;
   readonly agentId: string;
+  private readonly name: string;
   private readonly controller = new AbortController();
   private readonly stopWatching: () => void;
   private readonly counters = emptyCounters();
@@ -36,14 +36,16 @@ export class ExternalProcess {
 
   constructor(
     private readonly host: ExternalHost,
-    clientName: string,
+    readonly identity: ClientIdentity,
     detail: string,
     private readonly onExit: (process: ExternalProcess) => void,
   ) {
-    this.agentId = externalAgentId(clientName);
+    // The identity comes from the token the client presented; what the client calls itself is only in `detail`.
+    this.agentId = identity.agentId;
+    this.name = `MCP client ${identity.name}`.slice(0, 80);
     const parsed = parseAgentManifest({
       id: this.agentId,
-      name: `MCP client ${clientName}`.slice(0, 80),
+      name: this.name,
       description: 'An agent running outside the kernel, connected over MCP: its tool calls go through the same grants and audit log.',
       icon: '🔌',
       systemPrompt: '(external MCP client: it has no model loop in this kernel)',
@@ -107,6 +109,28 @@ export class ExternalProcess {
         if (this.inFlight === 0) this.setState('running');
       }
     }
+  }
+
+  /**
+   * Asks the sandbox for needs of one of the kernel's operations (reading another process, writing
+   * to another agent): a grant of this client's, or the user's answer (the process is `blocked`
+   * meanwhile). Throws CAPABILITY_DENIED otherwise; every decision is audited.
+   */
+  async authorize(operation: string, needs: NeededCapability[], args: Record<string, unknown>, signal: AbortSignal): Promise<void> {
+    if (needs.length === 0) return;
+    if (this.exited) throw new KernelError('INVALID_STATE', `process ${this.pid} (${this.agentId}) has exited`);
+    await this.host.authorize(operation, needs, args, {
+      pid: this.pid,
+      agentId: this.agentId,
+      agentName: this.name,
+      policy: 'strict',
+      signal: AbortSignal.any([signal, this.controller.signal]),
+      onBlocked: (reason) => {
+        if (this.exited) return;
+        if (reason) this.host.bus.emit({ type: 'proc.state', pid: this.pid, state: 'blocked', slot: null, reason });
+        else this.setState(this.inFlight > 0 ? 'waiting' : 'running');
+      },
+    });
   }
 
   /** The session ended: the process exits (once), and any call still running is aborted. */

@@ -1,3 +1,3 @@
 export { McpClients, type McpClientsOptions } from './mcp-clients.js';
-export { ExternalProcess, externalAgentId, type ExternalHost } from './external-process.js';
+export { ExternalProcess, type ExternalHost } from './external-process.js';
 export { exposedToolName, cleanInputSchema } from './tool-naming.js';

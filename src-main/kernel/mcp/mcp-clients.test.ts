@@ -31,8 +31,9 @@ function fixture(name = 'fixture', extra: Partial<McpServerConfigInput> = {}, en
   return { name, transport: { kind: 'stdio', command: process.execPath, args: ['--import', 'tsx', FIXTURE], env, cwd: packageRoot() }, ...extra };
 }
 
+/** A registration the user approved in the call itself (`amk mcp-servers add --yes`). */
 function addServer(kernel: Kernel, config: McpServerConfigInput): Promise<McpServerStatus> {
-  return handleKernelRequest(kernel, 'mcp.servers.add', config) as Promise<McpServerStatus>;
+  return handleKernelRequest(kernel, 'mcp.servers.add', { ...config, approved: true }) as Promise<McpServerStatus>;
 }
 
 /** A tool call as the syscall layer makes it, for agent `agentId`. */
@@ -81,6 +82,44 @@ describe('the kernel as an MCP client', () => {
     expect(events.find((e) => e.type === 'proc.tool-result' && e.pid === pid)).toMatchObject({ ok: true, value: { text: 'echo: hello' } });
     expect(kernel.audit.query({ pid }).map((r) => `${r.kind}:${r.outcome}`)).toEqual(expect.arrayContaining(['capability:allowed', 'tool:ok', 'syscall:ok']));
     expect(kernel.audit.query({ pid, kind: 'tool' })[0]).toMatchObject({ name: 'mcp__fixture__echo', capability: 'mcp:fixture/echo' });
+  });
+
+  it('registering a server asks the user like a capability; registrations and removals are audited', async () => {
+    const { kernel } = await freshKernel();
+    // Nobody to ask: refused, with the way out, and nothing ran.
+    await expect(handleKernelRequest(kernel, 'mcp.servers.add', fixture('asked'))).rejects.toMatchObject({
+      code: 'CAPABILITY_DENIED',
+      message: expect.stringMatching(/registering the MCP server asked runs `.*mcp-fixture-server\.ts`.* with your rights, and no approver.*--yes/),
+    });
+    expect(kernel.mcp.list()).toEqual([]);
+
+    cleanups.push(kernel.sandbox.broker.attachApprover());
+    const denied = handleKernelRequest(kernel, 'mcp.servers.add', fixture('asked'));
+    await expect.poll(() => kernel.sandbox.broker.list()).toEqual([
+      expect.objectContaining({ agentId: 'user', tool: expect.stringMatching(/^mcp\.servers\.add#[0-9a-f]{12}$/), capability: 'mcp-server:asked', risk: 'high', summary: expect.stringContaining('with your rights') }),
+    ]);
+    kernel.sandbox.decide(kernel.sandbox.broker.list()[0]!.id, 'deny');
+    await expect(denied).rejects.toMatchObject({ code: 'CAPABILITY_DENIED', message: expect.stringContaining('the user denied it') });
+    expect(kernel.mcp.list()).toEqual([]);
+
+    const allowed = handleKernelRequest(kernel, 'mcp.servers.add', fixture('asked'));
+    await expect.poll(() => kernel.sandbox.broker.list().length).toBe(1);
+    kernel.sandbox.decide(kernel.sandbox.broker.list()[0]!.id, 'allow-always');
+    expect(await allowed).toMatchObject({ name: 'asked', health: 'healthy' });
+    // The answer is for this registration only: no grant is kept for the next one.
+    expect(kernel.sandbox.grants.list()).toEqual([]);
+    await handleKernelRequest(kernel, 'mcp.servers.remove', { name: 'asked' });
+
+    const records = kernel.audit.query({ agentId: 'user' }).map((r) => `${r.kind}:${r.name}:${r.outcome}`);
+    expect(records).toEqual([
+      'capability:mcp.servers.add:denied',
+      'capability:mcp.servers.add:denied',
+      'capability:mcp.servers.add:allowed',
+      'syscall:mcp.servers.add:ok',
+      'syscall:mcp.servers.remove:ok',
+    ]);
+    expect(kernel.audit.query({ name: 'mcp.servers.add', kind: 'syscall' })[0]!.reason).toMatch(/registered asked: `.*mcp-fixture-server\.ts`/);
+    expect(await kernel.audit.verify()).toMatchObject({ ok: true });
   });
 
   it('without a grant the call is denied before the server sees it', async () => {

@@ -7,6 +7,7 @@ import { KernelError } from '../core/kernel-error.js';
 import { auditToolRun, authorizeCall, type SandboxServices } from '../sandbox/index.js';
 import type { ToolCallContext, ToolProvider, ToolRegistry } from '../tools/index.js';
 import { McpConnection, type ServerTool } from './mcp-connection.js';
+import { approveRegistration, auditRegistration, describeServer } from './server-registration.js';
 import { ServerListFile } from './server-list-file.js';
 import { cleanInputSchema, exposedToolName, unexposableReason } from './tool-naming.js';
 
@@ -81,6 +82,24 @@ export class McpClients implements Disposable {
 
   list(): McpServerStatus[] {
     return [...this.connections.values()].map((connection) => this.status(connection));
+  }
+
+  /**
+   * The API's registration: the user approves it (asked through the grant broker, or `approved`
+   * by the caller), then the server is added; both are audited.
+   */
+  async register(config: McpServerConfig, approved: boolean): Promise<McpServerStatus> {
+    await approveRegistration(this.options.services, config, approved);
+    const status = await this.add(config);
+    auditRegistration(this.options.services, 'mcp.servers.add', config.name, 'ok', `registered ${config.name}: ${describeServer(config)} (${status.health})`);
+    return status;
+  }
+
+  /** The API's removal, audited. */
+  async unregister(name: string): Promise<void> {
+    const config = this.connections.get(name)?.config;
+    await this.remove(name);
+    auditRegistration(this.options.services, 'mcp.servers.remove', name, 'ok', `removed ${name}${config ? `: ${describeServer(config)}` : ''}`);
   }
 
   /** Registers (or replaces) a server and starts it; the status says whether it came up, and why not. */

@@ -34,6 +34,16 @@ function accessFacts(parsed: ParsedCapability | string): [string, string][] {
         ['Server', parsed.server],
         ['Tool', parsed.tool],
       ];
+    case 'proc':
+      return [
+        ['Access', "another process's results and transcript"],
+        [parsed.pid !== null ? 'Process' : 'Agent', parsed.pid !== null ? String(parsed.pid) : (parsed.agent ?? '')],
+      ];
+    case 'mcp-server':
+      return [
+        ['Access', 'run a native command with your rights (register an MCP server)'],
+        ['Server', parsed.name],
+      ];
     default:
       return [['Access', (parsed as { kind: string }).kind]];
   }

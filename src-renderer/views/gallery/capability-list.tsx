@@ -20,6 +20,10 @@ export function describeCapability(capability: string): string {
       return `read the long-term memory of agent ${parsed.agent}`;
     case 'ipc':
       return `send messages to agent ${parsed.agent}`;
+    case 'proc':
+      return parsed.pid !== null ? `read the results of process ${parsed.pid}` : `read the results of agent ${parsed.agent ?? ''}'s processes`;
+    case 'mcp-server':
+      return `run the MCP server ${parsed.name} with your rights`;
     default:
       return capability;
   }

@@ -1,0 +1,2 @@
+export { ClientAccess, ADMIN_IDENTITY, tokenIdentity, type ClientIdentity } from './client-access.js';
+export { ClientTokenStore, CLIENT_TOKEN_PREFIX } from './client-tokens.js';
