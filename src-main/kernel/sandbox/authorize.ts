@@ -1,5 +1,5 @@
 import type { ToolManifest } from '../../../src-shared/index.js';
-import type { AuditLog } from '../core/audit-log.js';
+import type { AuditEntry, AuditLog } from '../core/audit-log.js';
 import { digestArgs } from '../core/audit-log.js';
 import { KernelError } from '../core/kernel-error.js';
 import type { ToolCallContext } from '../tools/index.js';
@@ -28,6 +28,20 @@ const DENIED_BY: Record<string, string> = {
  */
 export async function authorizeCall(services: SandboxServices, tool: ToolManifest, args: Record<string, unknown>, context: ToolCallContext): Promise<NeededCapability[]> {
   const needs = await neededCapabilities(tool.requires, args, context.agentId);
+  return authorizeNeeds(services, { name: tool.name }, needs, args, context);
+}
+
+/**
+ * The same decision for needs resolved elsewhere (an MCP client reading another process, writing
+ * to another agent): a grant, or the user's answer, for each; every decision audited.
+ */
+export async function authorizeNeeds(
+  services: SandboxServices,
+  tool: { name: string },
+  needs: NeededCapability[],
+  args: Record<string, unknown>,
+  context: ToolCallContext,
+): Promise<NeededCapability[]> {
   const digest = digestArgs(args);
   for (const need of needs) {
     const record = (outcome: 'allowed' | 'denied', reason: string): void => {
@@ -44,6 +58,12 @@ export async function authorizeCall(services: SandboxServices, tool: ToolManifes
         durationMs: null,
       });
     };
+    // The data directory is never grantable: not by a grant, not by asking the user.
+    const refused = services.grants.refusal(need.parsed);
+    if (refused) {
+      record('denied', refused);
+      throw new KernelError('CAPABILITY_DENIED', `${tool.name} needs to ${need.summary} (${need.capability}), and ${refused}`, { capability: need.capability, by: 'policy' });
+    }
     const existing = services.grants.use(context.agentId, tool.name, need.parsed);
     if (existing) {
       record('allowed', `grant ${existing.id} (${existing.scope})`);
@@ -100,5 +120,71 @@ export function auditToolRun(
       resultBytes,
       durationMs: performance.now() - started,
     });
+  };
+}
+
+/** The longest text a tool call puts into one audit field or error message; longer is cut with a marker. */
+const MAX_TEXT = 1000;
+/** Distinct capability decisions one call records one by one; past this they are only counted. */
+const MAX_DISTINCT_DECISIONS = 64;
+
+/** Cuts a plugin-influenced string to `max` characters, saying how much was cut. */
+export function clip(text: string, max = MAX_TEXT): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… [${text.length - max} more characters cut]`;
+}
+
+type Decision = Pick<AuditEntry, 'capability' | 'outcome' | 'reason' | 'name'>;
+
+/** Records the capability decisions one tool call's host functions make; `flush` when the call ends. */
+export interface CallAuditor {
+  record(decision: Decision): void;
+  flush(): void;
+}
+
+/**
+ * A plugin decides how often its host calls are checked, so it must not decide how much is
+ * audited: each distinct decision is recorded once when it first happens, repeats are counted and
+ * recorded as one summary when the call ends, and past MAX_DISTINCT_DECISIONS only counts remain.
+ */
+export function callAuditor(services: SandboxServices, context: Pick<ToolCallContext, 'pid' | 'agentId'>, args: Record<string, unknown>): CallAuditor {
+  const digest = digestArgs(args);
+  const seen = new Map<string, { decision: Decision; count: number }>();
+  const uncounted = { allowed: 0, denied: 0 };
+  const write = (decision: Decision, reason: string): void => {
+    services.audit.append({
+      pid: context.pid,
+      agentId: context.agentId,
+      kind: 'capability',
+      argsDigest: digest,
+      resultBytes: null,
+      durationMs: null,
+      name: clip(decision.name, 200),
+      capability: decision.capability === null ? null : clip(decision.capability),
+      outcome: decision.outcome,
+      reason: clip(reason),
+    });
+  };
+  return {
+    record(decision) {
+      const key = JSON.stringify([decision.name, decision.capability, decision.outcome, decision.reason]);
+      const known = seen.get(key);
+      if (known) known.count++;
+      else if (seen.size < MAX_DISTINCT_DECISIONS) {
+        seen.set(key, { decision, count: 1 });
+        write(decision, decision.reason);
+      } else if (decision.outcome === 'denied') uncounted.denied++;
+      else uncounted.allowed++;
+    },
+    flush() {
+      for (const { decision, count } of seen.values()) {
+        if (count > 1) write(decision, `${clip(decision.reason)} (repeated: ${count} times in this call)`);
+      }
+      for (const outcome of ['allowed', 'denied'] as const) {
+        const count = uncounted[outcome];
+        if (count > 0) write({ name: '*', capability: null, outcome, reason: '' }, `${count} more ${outcome} host calls in this call, past ${MAX_DISTINCT_DECISIONS} distinct decisions, not recorded one by one`);
+      }
+      seen.clear();
+      uncounted.allowed = uncounted.denied = 0;
+    },
   };
 }

@@ -1,8 +1,9 @@
-import { realpath } from 'node:fs/promises';
+import { lstat, realpath } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import type { CapabilityRequirement, ParsedCapability, RiskLevel } from '../../../src-shared/index.js';
-import { parseCapability } from '../../../src-shared/index.js';
+import { formatNetCapability, parseCapability } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
 
 /** A capability one call needs, resolved from its arguments. */
@@ -23,28 +24,56 @@ export function netCapabilityForUrl(text: string): NeededCapability {
     throw new KernelError('INVALID_TOOL_ARGS', `"${text.slice(0, 200)}" is not a URL`);
   }
   if (!(url.protocol in DEFAULT_PORTS)) throw new KernelError('INVALID_TOOL_ARGS', `only http and https URLs are allowed, not ${url.protocol}`);
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  // The URL parser has already canonicalized the host (IPv4 dotted, IPv6 compressed, lower case).
+  const host = url.hostname.replace(/^\[|\]$/g, '');
   const port = url.port === '' ? DEFAULT_PORTS[url.protocol]! : Number(url.port);
-  const capability = port === DEFAULT_PORTS[url.protocol] ? `net:${host}` : `net:${host}:${port}`;
+  const capability = formatNetCapability(host, port === DEFAULT_PORTS[url.protocol] ? null : port);
   const parsed = parseCapability(capability);
   if (typeof parsed === 'string') throw new KernelError('INVALID_TOOL_ARGS', parsed);
-  return { capability, parsed: { kind: 'net', host, port }, summary: `connect to ${host} on port ${port}`, risk: 'medium' };
+  if (parsed.kind !== 'net') throw new KernelError('INTERNAL', `${capability} did not parse as a net capability`);
+  return { capability, parsed: { kind: 'net', host: parsed.host, port }, summary: `connect to ${host} on port ${port}`, risk: 'medium' };
+}
+
+/** Past these a path is refused before any file system call: resolving it costs time per component. */
+export const MAX_PATH_BYTES = 4096;
+export const MAX_PATH_COMPONENTS = 64;
+
+/** An absolute path of bounded length and depth, `.` and `..` resolved as text; throws otherwise. */
+export function checkPathShape(path: unknown): string {
+  if (typeof path !== 'string' || path === '') throw new KernelError('INVALID_TOOL_ARGS', 'a path must be a non-empty string');
+  if (Buffer.byteLength(path) > MAX_PATH_BYTES) throw new KernelError('INVALID_TOOL_ARGS', `a path is limited to ${MAX_PATH_BYTES} bytes; this one has ${Buffer.byteLength(path)}`);
+  if (path.includes('\0')) throw new KernelError('INVALID_TOOL_ARGS', 'a path cannot contain a NUL character');
+  if (!isAbsolute(path)) throw new KernelError('INVALID_TOOL_ARGS', `paths must be absolute: "${path.slice(0, 200)}"`);
+  const absolute = resolve(path);
+  const components = absolute.split(sep).filter(Boolean).length;
+  if (components > MAX_PATH_COMPONENTS) throw new KernelError('INVALID_TOOL_ARGS', `a path is limited to ${MAX_PATH_COMPONENTS} components; this one has ${components}`);
+  return absolute;
 }
 
 /**
  * The real path a file operation would touch: symlinks resolved (so a link cannot lead out of a
- * granted folder) and `..` gone. A file that does not exist yet resolves through its folder.
+ * granted folder) and `..` gone. A file that does not exist yet resolves through its folder; a
+ * symlink whose target does not exist is refused, since creating the file would follow it anywhere.
+ * This names what to ask a grant for; the host functions check again what they actually opened.
  */
 export async function resolveRealPath(path: string): Promise<string> {
-  if (!isAbsolute(path)) throw new KernelError('INVALID_TOOL_ARGS', `paths must be absolute: "${path}"`);
-  const absolute = resolve(path);
+  const absolute = checkPathShape(path);
   try {
     return await realpath(absolute);
-  } catch {
-    const parent = dirname(absolute);
-    if (parent === absolute) return absolute;
-    return join(await resolveRealPath(parent), basename(absolute));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw new KernelError('INVALID_TOOL_ARGS', `${absolute} cannot be resolved (${code ?? (error as Error).message})`);
   }
+  const facts = await lstat(absolute).catch(() => null);
+  if (facts?.isSymbolicLink()) throw new KernelError('INVALID_TOOL_ARGS', `${absolute} is a dangling symbolic link (its target does not exist): refused, a write through it could land anywhere`);
+  const parent = dirname(absolute);
+  if (parent === absolute) return absolute;
+  return join(await resolveRealPath(parent), basename(absolute));
+}
+
+/** Is this real path one of these roots or inside one? */
+export function insideAny(path: string, roots: readonly string[]): boolean {
+  return roots.some((root) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep));
 }
 
 export async function fsCapability(mode: 'read' | 'write', path: string): Promise<NeededCapability> {
@@ -93,7 +122,8 @@ export async function neededCapabilities(requires: readonly CapabilityRequiremen
 }
 
 function hostCovers(granted: string, host: string): boolean {
-  if (granted.startsWith('*.')) return host.endsWith(granted.slice(1)) && host.length > granted.length - 1;
+  // A wildcard names subdomains, never addresses (`*.0.0.1` must not cover 127.0.0.1).
+  if (granted.startsWith('*.')) return !isIP(host) && host.endsWith(granted.slice(1)) && host.length > granted.length - 1;
   return granted === host;
 }
 
@@ -116,6 +146,11 @@ export function covers(grant: ParsedCapability, need: ParsedCapability): boolean
       return grant.kind === 'memory' && grant.agent === need.agent;
     case 'ipc':
       return grant.kind === 'ipc' && grant.agent === need.agent;
+    case 'proc':
+      // A grant names one process or one agent; the need names the process and its agent.
+      return grant.kind === 'proc' && ((grant.pid !== null && grant.pid === need.pid) || (grant.agent !== null && grant.agent === need.agent));
+    case 'mcp-server':
+      return grant.kind === 'mcp-server' && grant.name === need.name;
   }
 }
 
@@ -123,7 +158,12 @@ export function covers(grant: ParsedCapability, need: ParsedCapability): boolean
 export async function normalizeGrantCapability(capability: string): Promise<string> {
   const parsed = parseCapability(capability);
   if (typeof parsed === 'string') throw new KernelError('INVALID_REQUEST', parsed);
+  if (parsed.kind === 'net') return formatNetCapability(parsed.host, parsed.port);
   if (parsed.kind !== 'fs') return capability;
   const path = parsed.path === '~' || parsed.path.startsWith('~/') ? join(homedir(), parsed.path.slice(1)) : parsed.path;
-  return `fs:${parsed.mode}:${await resolveRealPath(path)}`;
+  try {
+    return `fs:${parsed.mode}:${await resolveRealPath(path)}`;
+  } catch (error) {
+    throw error instanceof KernelError ? new KernelError('INVALID_REQUEST', `cannot grant ${capability.slice(0, 300)}: ${error.message}`) : error;
+  }
 }

@@ -1,6 +1,6 @@
 export { Sandbox, type SandboxOptions } from './sandbox.js';
 export { WasmToolProvider } from './wasm-tool-provider.js';
-export { authorizeCall, auditToolRun, type SandboxServices } from './authorize.js';
+export { authorizeCall, authorizeNeeds, auditToolRun, type SandboxServices } from './authorize.js';
 export { loadCatalog, verifyPlugin, type VerifiedPlugin, type CatalogLoad } from './plugin-catalog.js';
 export { GrantStore } from './grant-store.js';
 export { GrantBroker } from './grant-broker.js';

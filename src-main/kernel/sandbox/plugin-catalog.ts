@@ -3,7 +3,30 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ToolManifest } from '../../../src-shared/index.js';
 import { ToolManifest as ToolManifestSchema, describeIssues } from '../../../src-shared/index.js';
-import { declaredMemories } from './wasm-memory.js';
+import { HOST_FUNCTION_NAMES } from './host-functions.js';
+import { declaredImports, declaredMemories } from './wasm-memory.js';
+
+/**
+ * What a plugin may import: the Extism runtime's memory and I/O functions (not its HTTP ones:
+ * there is no way out but the kernel's) and the kernel's host functions. Nothing else is
+ * provided, so anything else (WASI, `env`) would only fail later, inside a worker.
+ */
+const EXTISM_ENV = new Set([
+  'alloc', 'free', 'length', 'length_unsafe', 'load_u8', 'load_u64', 'store_u8', 'store_u64',
+  'input_offset', 'input_length', 'input_load_u8', 'input_load_u64', 'output_set', 'error_set', 'error_get',
+  'config_get', 'var_get', 'var_set', 'log_warn', 'log_info', 'log_debug', 'log_error', 'log_trace', 'get_log_level',
+]);
+const PROVIDED: Record<string, ReadonlySet<string>> = { 'extism:host/env': EXTISM_ENV, 'extism:host/user': new Set(HOST_FUNCTION_NAMES) };
+
+function importProblem(bytes: Uint8Array): string | null {
+  for (const entry of declaredImports(bytes)) {
+    const what = `"${entry.module}" "${entry.name}"`;
+    if (entry.module.startsWith('wasi')) return `it imports ${what} from WASI, which the sandbox does not provide`;
+    if (entry.kind !== 'function') return `it imports a ${entry.kind} (${what}); only functions are provided`;
+    if (!PROVIDED[entry.module]?.has(entry.name)) return `it imports ${what}, which the sandbox does not provide`;
+  }
+  return null;
+}
 
 export interface VerifiedPlugin {
   manifest: ToolManifest;
@@ -27,6 +50,13 @@ export function verifyPlugin(manifest: ToolManifest, bytes: Uint8Array): string 
   } catch (error) {
     return `not a valid WebAssembly module: ${(error as Error).message}`;
   }
+  let imports;
+  try {
+    imports = importProblem(bytes);
+  } catch (error) {
+    return `not a valid WebAssembly module: ${(error as Error).message}`;
+  }
+  if (imports) return imports;
   for (const memory of memories) {
     if (memory.maximumPages === null) return 'its memory declares no maximum, so the kernel could not bound it';
     if (memory.maximumPages > manifest.limits.memoryPages) {

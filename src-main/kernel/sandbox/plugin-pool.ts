@@ -1,24 +1,24 @@
-import createPlugin, { type Plugin } from '@extism/extism';
 import type { ToolManifest } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
 import type { CallScope } from './host-functions.js';
-import { hostFunctions } from './host-functions.js';
+import { callHostFunction } from './host-functions.js';
+import { PluginWorker } from './plugin-worker.js';
 
 /** Warm instances per tool (a worker start costs tens of ms); at most this many at once. */
 const MAX_INSTANCES = 2;
-/** Past the tool's own budget, the kernel's watchdog waits this long before it kills the worker. */
-const WATCHDOG_GRACE_MS = 250;
-
-const silent = { log() {}, info() {}, debug() {}, warn() {}, error() {}, trace() {} } as unknown as Console;
+/** How long a worker may take to compile and instantiate its plugin (a start function that loops is stopped). */
+const START_BUDGET_MS = 15_000;
 
 /**
- * Runs one tool's plugin in worker threads. Every call has a time budget enforced twice (the
- * SDK's and a kernel watchdog that terminates the worker), an output cap, and a fresh instance
- * after any failure, so a plugin that loops, traps or misbehaves never affects the next call.
+ * Runs one tool's plugin in worker threads (`PluginWorker`). Every call has a time budget enforced
+ * by a watchdog on the kernel's main thread, which the plugin cannot block (its memory and output
+ * stay in its worker), an output cap, and a fresh instance after any failure, so a plugin that
+ * loops, traps or misbehaves never affects the next call.
  */
 export class PluginPool {
-  private readonly idle: Plugin[] = [];
-  private readonly waiting: ((plugin: Plugin | null) => void)[] = [];
+  private readonly idle: PluginWorker[] = [];
+  private readonly waiting: ((plugin: PluginWorker | null) => void)[] = [];
+  private readonly all = new Set<PluginWorker>();
   private live = 0;
   private closed = false;
 
@@ -27,53 +27,62 @@ export class PluginPool {
     private readonly bytes: Uint8Array,
   ) {}
 
-  private async create(): Promise<Plugin> {
-    const plugin = await createPlugin(
-      { wasm: [{ data: this.bytes }], memory: { maxPages: this.manifest.limits.memoryPages, maxHttpResponseBytes: 0, maxVarBytes: 0 } },
-      {
-        useWasi: false,
-        runInWorker: true,
-        allowedHosts: [],
-        timeoutMs: this.manifest.limits.timeMs,
-        functions: hostFunctions(),
-        logger: silent,
-        logLevel: 'silent',
-      },
-    );
+  private async create(): Promise<PluginWorker> {
+    const plugin = new PluginWorker(this.manifest, this.bytes);
+    this.all.add(plugin);
+    const timer = setTimeout(() => void plugin.stop(new KernelError('TOOL_FAILED', `${this.manifest.name} did not start within ${START_BUDGET_MS} ms`)), START_BUDGET_MS);
+    try {
+      await plugin.ready;
+    } catch (error) {
+      this.all.delete(plugin);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
     if (this.closed) {
       // Shut down while it was starting: its worker must not outlive the pool.
-      await plugin.close();
+      await this.stop(plugin);
       throw new KernelError('TOOL_FAILED', `${this.manifest.name}: the sandbox is shut down`);
     }
     return plugin;
   }
 
-  private async checkout(): Promise<Plugin> {
-    const idle = this.idle.pop();
-    if (idle) return idle;
+  private async checkout(): Promise<PluginWorker> {
+    for (let idle = this.idle.pop(); idle; idle = this.idle.pop()) {
+      if (!idle.failed) return idle;
+      this.live--;
+      void this.stop(idle);
+    }
     if (this.live < MAX_INSTANCES) {
       this.live++;
       try {
         return await this.create();
       } catch (error) {
         this.live--;
+        // A waiter may now start an instance of its own.
+        this.waiting.shift()?.(null);
+        if (error instanceof KernelError) throw error;
         throw new KernelError('TOOL_FAILED', `${this.manifest.name}: the plugin could not start: ${(error as Error).message}`);
       }
     }
-    const plugin = await new Promise<Plugin | null>((resolve) => this.waiting.push(resolve));
+    const plugin = await new Promise<PluginWorker | null>((resolve) => this.waiting.push(resolve));
     return plugin ?? this.checkout();
   }
 
-  private checkin(plugin: Plugin): void {
+  private checkin(plugin: PluginWorker): void {
     const next = this.waiting.shift();
     if (next) next(plugin);
     else this.idle.push(plugin);
   }
 
-  private discard(plugin: Plugin): void {
+  private stop(plugin: PluginWorker, error = new KernelError('TOOL_FAILED', `${this.manifest.name}: stopped`)): Promise<void> {
+    this.all.delete(plugin);
+    return plugin.stop(error).catch(() => {});
+  }
+
+  private discard(plugin: PluginWorker, error?: KernelError): void {
     this.live--;
-    void plugin.close().catch(() => {});
-    // A waiter may now start an instance of its own.
+    void this.stop(plugin, error);
     this.waiting.shift()?.(null);
   }
 
@@ -87,30 +96,17 @@ export class PluginPool {
     if (this.closed) throw new KernelError('TOOL_FAILED', `${this.manifest.name}: the sandbox is shut down`);
     const plugin = await this.checkout();
     const budget = this.manifest.limits.timeMs;
-    let timer: NodeJS.Timeout | undefined;
-    const watchdog = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new KernelError('TIMEOUT', `${this.manifest.name} ran past its ${budget} ms time budget and was stopped`)), budget + WATCHDOG_GRACE_MS);
-    });
+    const timeout = new KernelError('TIMEOUT', `${this.manifest.name} ran past its ${budget} ms time budget and was stopped`);
+    // The watchdog stops the worker; the call then fails with this error.
+    const timer = setTimeout(() => void plugin.stop(timeout), budget);
     try {
-      const running = plugin.call('run', input, scope);
-      // If the watchdog wins, the abandoned call rejects later, when its worker is killed.
-      running.catch(() => {});
-      const output = await Promise.race([running, watchdog]);
-      const bytes = output?.bytes() ?? new Uint8Array();
+      const text = await plugin.call(input, (name, text) => callHostFunction(name, text, scope));
       this.checkin(plugin);
-      if (bytes.length > this.manifest.limits.outputBytes) {
-        throw new KernelError('TOOL_FAILED', `${this.manifest.name} produced ${bytes.length} bytes of output, over its ${this.manifest.limits.outputBytes}-byte limit`);
-      }
-      return new TextDecoder().decode(bytes);
+      return text;
     } catch (error) {
-      if (error instanceof KernelError && error.code === 'TOOL_FAILED') throw error;
-      this.discard(plugin);
-      if (error instanceof KernelError) throw error;
-      const message = (error as Error).message;
-      if (/timeout|timed out|interrupted/i.test(message)) {
-        throw new KernelError('TIMEOUT', `${this.manifest.name} ran past its ${budget} ms time budget and was stopped`);
-      }
-      throw new KernelError('TOOL_FAILED', `${this.manifest.name} crashed: ${message}`);
+      const failure = error instanceof KernelError ? error : new KernelError('TOOL_FAILED', `${this.manifest.name} crashed: ${(error as Error).message}`);
+      this.discard(plugin, failure);
+      throw failure;
     } finally {
       clearTimeout(timer);
     }
@@ -119,6 +115,8 @@ export class PluginPool {
   async dispose(): Promise<void> {
     this.closed = true;
     for (const resolve of this.waiting.splice(0)) resolve(null);
-    await Promise.allSettled(this.idle.splice(0).map((plugin) => plugin.close()));
+    this.idle.length = 0;
+    // Busy instances too: a call in progress fails instead of keeping its worker alive.
+    await Promise.allSettled([...this.all].map((plugin) => this.stop(plugin, new KernelError('TOOL_FAILED', `${this.manifest.name}: the sandbox is shut down`))));
   }
 }

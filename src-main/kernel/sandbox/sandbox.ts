@@ -1,7 +1,9 @@
-import { join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Grant, GrantDecision, GrantRequest, GrantScope, KernelEventBody } from '../../../src-shared/index.js';
 import type { AuditLog } from '../core/audit-log.js';
 import type { Disposable } from '../core/disposable.js';
+import { loadOrCreateKernelKey } from '../core/kernel-key.js';
 import { normalizeGrantCapability } from './capability-check.js';
 import { GrantBroker } from './grant-broker.js';
 import { GrantStore } from './grant-store.js';
@@ -17,6 +19,15 @@ export interface SandboxOptions {
   emit: (body: KernelEventBody) => void;
 }
 
+/** The data directory as file checks see it (symlinks resolved), so no spelling of it slips through. */
+function realDataDir(dataDir: string): string {
+  try {
+    return realpathSync(dataDir);
+  } catch {
+    return resolve(dataDir);
+  }
+}
+
 /** The sandbox subsystem: verified plugins, the user's grants, the approval broker. */
 export class Sandbox implements Disposable {
   readonly grants: GrantStore;
@@ -25,8 +36,8 @@ export class Sandbox implements Disposable {
   readonly warnings: string[] = [];
 
   constructor(private readonly options: SandboxOptions) {
-    this.grants = new GrantStore(join(options.dataDir, 'grants.json'), options.emit);
-    if (this.grants.loadProblem) this.warnings.push(this.grants.loadProblem);
+    this.grants = new GrantStore(join(options.dataDir, 'grants.json'), options.emit, loadOrCreateKernelKey(options.dataDir), [realDataDir(options.dataDir)]);
+    this.warnings.push(...this.grants.loadProblems);
     this.broker = new GrantBroker(options.emit, options.grantTimeoutMs);
     const plugins = [];
     for (const directory of options.toolDirs) {

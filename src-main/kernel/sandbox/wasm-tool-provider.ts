@@ -1,9 +1,8 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { ToolManifest } from '../../../src-shared/index.js';
-import { digestArgs } from '../core/audit-log.js';
 import { KernelError } from '../core/kernel-error.js';
 import type { ToolCallContext, ToolProvider } from '../tools/index.js';
-import { auditToolRun, authorizeCall, type SandboxServices } from './authorize.js';
+import { auditToolRun, authorizeCall, callAuditor, clip, type SandboxServices } from './authorize.js';
 import type { VerifiedPlugin } from './plugin-catalog.js';
 import { PluginPool } from './plugin-pool.js';
 
@@ -41,7 +40,7 @@ export class WasmToolProvider implements ToolProvider {
     const pool = this.pools.get(name);
     if (!pool) throw new KernelError('UNKNOWN_TOOL', `the sandbox has no tool "${name}"`);
     const granted = await authorizeCall(this.services, pool.manifest, args, context);
-    const digest = digestArgs(args);
+    const auditor = callAuditor(this.services, context, args);
     const finish = auditToolRun(this.services, context, name, args, granted);
     let text: string;
     try {
@@ -52,14 +51,20 @@ export class WasmToolProvider implements ToolProvider {
         granted,
         deadline: Date.now() + pool.manifest.limits.timeMs,
         maxBytes: pool.manifest.limits.outputBytes,
+        protectedRoots: this.services.grants.protectedRoots,
         ...(context.syscall ? { syscall: context.syscall } : {}),
-        audit: (entry) =>
-          this.services.audit.append({ pid: context.pid, agentId: context.agentId, kind: 'capability', argsDigest: digest, resultBytes: null, durationMs: null, ...entry }),
+        audit: (decision) => auditor.record(decision),
       });
     } catch (error) {
-      const kernelError = error instanceof KernelError ? error : new KernelError('TOOL_FAILED', `${name}: ${(error as Error).message}`);
+      const failure = error instanceof KernelError ? error : new KernelError('TOOL_FAILED', `${name}: ${(error as Error).message}`);
+      // The message may carry what the plugin wrote (its error text): bounded before the audit log and the journal.
+      const kernelError = new KernelError(failure.code, clip(failure.message), failure.data);
+      // The call's capability decisions (and their counts) go before its tool record.
+      auditor.flush();
       finish(kernelError.code === 'TIMEOUT' ? 'timeout' : 'error', kernelError.message, null);
       throw kernelError;
+    } finally {
+      auditor.flush();
     }
     let reply: { ok?: boolean; value?: unknown; error?: string };
     try {
@@ -69,8 +74,9 @@ export class WasmToolProvider implements ToolProvider {
       throw new KernelError('TOOL_FAILED', `${name} answered something that is not JSON`);
     }
     if (reply.ok !== true) {
-      finish('error', String(reply.error ?? 'failed'), text.length);
-      throw new KernelError('TOOL_FAILED', `${name}: ${reply.error ?? 'failed without a reason'}`, { tool: name });
+      const reason = clip(typeof reply.error === 'string' ? reply.error : 'failed without a reason');
+      finish('error', reason, text.length);
+      throw new KernelError('TOOL_FAILED', `${name}: ${reason}`, { tool: name });
     }
     const validate = this.outputs.get(name);
     if (validate && !validate(reply.value)) {
