@@ -6,13 +6,16 @@ import { EXIT, UsageError } from './cli-io.js';
 import { models, readAgentArgument, run, serve } from './commands-local.js';
 import { audit, connect, grants, interrupts, parsePid, printProcess, ps, top } from './commands-remote.js';
 import { mcpServers, mcpStdio } from '../mcp/mcp-command.js';
+import { mcpTokens } from '../mcp/mcp-tokens-command.js';
 
 const USAGE = `amk: the Agentic Microkernel
 
 usage:
   amk serve [--port N] [--model PATH] [--gpu auto|cpu|cuda|vulkan|metal] [--threads N] [--slots N] [--context N]
             [--quantum TOKENS] [--swap ram|disk] [--kv f16|q8_0|q4_0] [--gpu-layers auto|N]
-            [--embedding-model PATH] [--data-dir DIR]
+            [--embedding-model PATH] [--data-dir DIR] [--no-resume]
+                                        --no-resume: processes recovered from the journal wait suspended
+                                        (also AMK_NO_RESUME=1, or "resumeOnBoot": false in config.json)
   amk models list | download ID | import FILE.gguf | delete FILE | use FILE
                                         the models folder of the data directory
   amk run <gallery-id | manifest.json> --task "..." [--model PATH] [--gpu ...] [--threads N] [--grant CAPABILITY ...] [--json]
@@ -29,10 +32,14 @@ usage:
   amk grants add AGENT CAPABILITY [--tool TOOL] [--scope ...]   e.g. net:api.example.com, fs:read:/home/me/docs
   amk audit [--pid N] [--agent ID] [--denied] [--verify] [--json]
   amk gallery | amk info
-  amk mcp [--data-dir DIR] [--model PATH ...]   the kernel as an MCP server on stdio: relays to a running kernel
-                                   (amk serve, the app) or boots one; HTTP: POST {url}/mcp, Authorization: Bearer TOKEN
-  amk mcp-servers list | remove NAME | add NAME --command "CMD ARGS" [--env K=V ...] | --url URL  [--timeout MS]
-                                   external MCP servers; their tools reach agents as mcp__NAME__TOOL, behind mcp:NAME/TOOL grants
+  amk mcp [--token-env VAR] [--data-dir DIR] [--model PATH ...]   the kernel as an MCP server on stdio: relays to a
+                                   running kernel (amk serve, the app) or boots one; HTTP: POST {url}/mcp, Authorization: Bearer TOKEN.
+                                   It runs as the client of the token in AMK_MCP_TOKEN (or VAR), else as the administrator's client
+  amk mcp token NAME               a token for one MCP client (printed once, last line): its sessions run as mcp-client-NAME
+  amk mcp tokens [list] | revoke NAME   MCP client tokens: name, created, last used (never the secret)
+  amk mcp-servers list | remove NAME | add NAME --command "CMD ARGS" [--env K=V ...] | --url URL  [--timeout MS] [--yes]
+                                   external MCP servers; their tools reach agents as mcp__NAME__TOOL, behind mcp:NAME/TOOL grants;
+                                   adding one is asked in the UI or \`amk grants watch\`, unless --yes approves it here
 
 The model comes from --model, AMK_MODEL, <data dir>/config.json, or <data dir>/models/*.gguf.
 Remote commands find \`amk serve\` through <data dir>/serve.json, or --url and --token (AMK_URL, AMK_TOKEN).
@@ -67,9 +74,12 @@ const OPTIONS = {
   command: { type: 'string' },
   env: { type: 'string', multiple: true },
   timeout: { type: 'string' },
+  'token-env': { type: 'string' },
+  yes: { type: 'boolean' },
   pid: { type: 'string' },
   agent: { type: 'string' },
   denied: { type: 'boolean' },
+  'no-resume': { type: 'boolean' },
   verify: { type: 'boolean' },
   once: { type: 'boolean' },
   all: { type: 'boolean' },
@@ -118,7 +128,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   switch (command) {
     case 'serve':
-      return serve({ ...settings, ...(values.port ? { port: values.port } : {}), ...(values.host ? { host: values.host } : {}) });
+      return serve({ ...settings, ...(values.port ? { port: values.port } : {}), ...(values.host ? { host: values.host } : {}), ...(values['no-resume'] ? { noResume: true } : {}) });
     case 'run':
       if (!rest[0] || !values.task) throw new UsageError('usage: amk run <gallery-id | manifest.json> --task "..."');
       return run(rest[0], values.task, { ...settings, ...(values.json ? { json: true } : {}), grants: values.grant ?? [] });
@@ -180,7 +190,14 @@ export async function main(argv: string[]): Promise<number> {
     case 'models':
       return models(rest, values['data-dir']);
     case 'mcp':
-      return mcpStdio({ ...settings, ...(values.url ? { url: values.url } : {}), ...(values.token ? { token: values.token } : {}) });
+      if (rest[0] === 'token' || rest[0] === 'tokens') return withClient(values, (client) => mcpTokens(client, rest, { json: values.json ?? false }));
+      if (rest.length > 0) throw new UsageError(`unknown mcp command "${rest[0]}" (amk mcp, amk mcp token NAME, amk mcp tokens)`);
+      return mcpStdio({
+        ...settings,
+        ...(values.url ? { url: values.url } : {}),
+        ...(values.token ? { token: values.token } : {}),
+        ...(values['token-env'] ? { tokenEnv: values['token-env'] } : {}),
+      });
     case 'mcp-servers':
       // Here --url is the MCP server's; the kernel is found through serve.json or AMK_URL / AMK_TOKEN.
       return withClient({ ...values, url: undefined }, (client) =>
@@ -189,6 +206,7 @@ export async function main(argv: string[]): Promise<number> {
           ...(values.url ? { url: values.url } : {}),
           ...(values.env ? { env: values.env } : {}),
           ...(values.timeout ? { timeout: values.timeout } : {}),
+          yes: values.yes ?? false,
           json: values.json ?? false,
         }),
       );

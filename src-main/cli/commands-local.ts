@@ -1,10 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { handleKernelRequest, Kernel, ModelManager, type KernelConfig } from '../kernel/index.js';
+import { handleKernelRequest, Kernel, ModelManager, type BootReport, type KernelConfig } from '../kernel/index.js';
 import type { DownloadProgress, KernelClient } from '../../src-shared/index.js';
-import { connectKernel, readConnectionFile, removeConnectionFile, startKernelServer, writeConnectionFile } from '../server/index.js';
+import { connectionFilePath, connectKernel, readConnectionFile, removeConnectionFile, startKernelServer, writeConnectionFile } from '../server/index.js';
 import { catalogPath, defaultDataDir, packageRoot, resolveKernelConfig, type SettingsFlags } from '../settings.js';
+import { installLastResort } from '../process-guard.js';
 import { EXIT, UsageError, formatDuration } from './cli-io.js';
 
 /** A gallery id, or a path to a manifest file. */
@@ -73,6 +74,19 @@ export async function run(agent: string, task: string, flags: SettingsFlags & { 
   }
 }
 
+/** What `amk serve` says about the journal at boot: skipped lines, and what became of each recovered process. */
+export function bootReportLines(report: BootReport): string[] {
+  const lines: string[] = [];
+  if (report.journalSkippedCount > 0) {
+    lines.push(`journal: ${report.journalSkippedCount} line(s) skipped on load:`);
+    for (const skipped of report.journalSkippedLines.slice(0, 5)) lines.push(`  line ${skipped.line}: ${skipped.reason}`);
+    if (report.journalSkippedCount > 5) lines.push(`  and ${report.journalSkippedCount - 5} more (amk info)`);
+  }
+  if (report.recovery.length > 0) lines.push(`recovered ${report.recovery.length} process(es) from the journal:`);
+  for (const { pid, outcome, reason } of report.recovery) lines.push(`  pid ${pid}: ${outcome} (${reason})`);
+  return lines;
+}
+
 /** `amk serve`: the kernel behind the WebSocket API until SIGINT or SIGTERM. */
 export async function serve(flags: SettingsFlags & { port?: string; host?: string }): Promise<number> {
   const config = resolveKernelConfig(flags);
@@ -80,6 +94,8 @@ export async function serve(flags: SettingsFlags & { port?: string; host?: strin
     throw new UsageError('amk serve listens on loopback only (127.0.0.1, localhost or ::1)');
   }
   const kernel = await Kernel.boot(config);
+  // A bug that escapes every boundary's own handling is logged; a rejection does not stop the kernel.
+  installLastResort('amk serve', () => kernel.flushJournal());
   const port = flags.port === undefined ? 7420 : Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${flags.port}"`);
   const server = await startKernelServer({
@@ -90,11 +106,16 @@ export async function serve(flags: SettingsFlags & { port?: string; host?: strin
   });
   writeConnectionFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid });
   const info = kernel.info();
-  console.log(`amk kernel ${info.version} serving at ${server.openUrl}`);
+  // Logs and CI output are kept: the token is printed only to a human at a terminal, and only in
+  // the link's fragment (`#token=`), which the browser keeps to itself.
+  console.log(`amk kernel ${info.version} serving at ${server.url}`);
+  console.log(`access token: in ${connectionFilePath(config.dataDir)} (readable by you alone)`);
+  if (process.stdout.isTTY) console.log(`open the UI: ${server.openUrl}`);
+  else console.log(`open the UI at ${server.url} and paste the token, or run \`amk ps\` and friends, which read it themselves`);
   console.log(`MCP (Streamable HTTP) at ${server.url}/mcp, with the same token as a bearer token`);
   console.log(info.model ? `model: ${info.model.name} (${info.model.backend}, ${info.model.threads} threads, ${info.model.slots} slots)` : `no model: ${info.modelError}`);
   for (const error of kernel.report.galleryErrors) console.error(`gallery: ${error.message}`);
-  if (kernel.report.recovered.length > 0) console.log(`recovered ${kernel.report.recovered.length} process(es) from the journal, suspended: ${kernel.report.recovered.join(', ')}`);
+  for (const line of bootReportLines(kernel.report)) console.log(line);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

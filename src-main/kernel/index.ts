@@ -12,3 +12,4 @@ export { ContextPager, PromptBuilder, type StepRecord } from './runtime/index.js
 export { EventBus } from './core/event-bus.js';
 export { digestArgs } from './core/audit-log.js';
 export type { ExternalProcess } from './mcp/index.js';
+export { ADMIN_IDENTITY, tokenIdentity, CLIENT_TOKEN_PREFIX, type ClientIdentity } from './access/index.js';

@@ -49,14 +49,17 @@ const handlers: Handlers = {
   'gallery.list': (kernel) => kernel.listGallery(),
   'tools.list': (kernel) => kernel.listTools(),
   'mcp.servers.list': (kernel) => kernel.mcp.list(),
-  'mcp.servers.add': (kernel, params: McpServerConfig) => kernel.mcp.add(params),
+  'mcp.servers.add': (kernel, { approved, ...config }: McpServerConfig & { approved?: true }) => kernel.mcp.register(config, approved === true),
   'models.list': (kernel) => kernel.models.overview(),
   'models.download': (kernel, params: { id: string }) => kernel.models.startDownload(params.id),
   'models.cancel': (kernel, params: { id: string }) => (kernel.models.cancel(params.id), { ok: true }),
   'models.import': (kernel, params: { path: string }) => kernel.models.import(params.path),
   'models.delete': async (kernel, params: { file: string }) => (await kernel.models.delete(params.file), { ok: true }),
   'models.load': (kernel, params: { file: string }) => kernel.useModel(params.file),
-  'mcp.servers.remove': async (kernel, params: { name: string }) => (await kernel.mcp.remove(params.name), { ok: true }),
+  'mcp.servers.remove': async (kernel, params: { name: string }) => (await kernel.mcp.unregister(params.name), { ok: true }),
+  'mcp.tokens.list': (kernel) => kernel.access.tokens.list(),
+  'mcp.tokens.create': (kernel, params: { name: string }) => kernel.access.createToken(params.name),
+  'mcp.tokens.revoke': (kernel, params: { name: string }) => (kernel.access.revokeToken(params.name), { ok: true }),
 };
 
 /**

@@ -17,25 +17,32 @@ import { defaultPriorityClass, EXTERNAL_AGENT_PREFIX, freshProcessInfo, isExtern
 import { lockDataDir } from './core/data-dir-lock.js';
 import { DisposableStore, toDisposable, type Disposable } from './core/disposable.js';
 import { EventBus } from './core/event-bus.js';
-import { Journal, readJournal } from './core/journal.js';
+import { journalStatus, journalWarning, openJournal, type OpenedJournal } from './core/journal-boot.js';
 import { KernelError } from './core/kernel-error.js';
 import { ProcessTable } from './core/process-table.js';
 import { SyscallDispatcher } from './core/syscall-dispatcher.js';
 import { InterruptController, WebhookListener } from './interrupts/index.js';
-import { AgentProcess, historyFromTranscript, loadGallery, preferSnapshotTokens, validateAgentArgs, type AgentHost, type AgentOptions } from './runtime/index.js';
+import { AgentProcess, historyFromTranscript, loadGallery, preferSnapshotTokens, unfinishedStep, validateAgentArgs, type AgentHost, type AgentOptions } from './runtime/index.js';
 import { planHandoff, type HandoffMode } from './ipc/index.js';
 import { ModelLibrary } from './models/index.js';
 import { ToolRegistry } from './tools/index.js';
 import { Sandbox } from './sandbox/index.js';
 import { AuditLog, digestArgs } from './core/audit-log.js';
-import { ExternalProcess, McpClients } from './mcp/index.js';
+import { loadOrCreateKernelKey } from './core/kernel-key.js';
+import { ExternalProcess, McpClients, type ExternalHost } from './mcp/index.js';
+import { ClientAccess, type ClientIdentity } from './access/index.js';
+import { authorizeNeeds } from './sandbox/index.js';
 import { DEFAULT_SCHEDULER, type KernelConfig } from './kernel-config.js';
 import { ModelRuntime } from './model-runtime.js';
 
 export { DEFAULT_SCHEDULER, type KernelConfig, type SchedulerConfig } from './kernel-config.js';
 
 export interface BootReport {
+  /** The first skipped journal lines with their reason; `journalSkippedCount` counts them all. */
   journalSkippedLines: { line: number; reason: string }[];
+  journalSkippedCount: number;
+  /** What boot did with each process it found live in the journal. */
+  recovery: { pid: number; outcome: 'resumed' | 'suspended' | 'exited'; reason: string }[];
   galleryErrors: { file: string; message: string }[];
   recovered: number[];
   /** Interrupt bindings from the journal that could not be armed again, with the reason. */
@@ -50,6 +57,7 @@ export class Kernel implements Disposable {
   private auditLog: AuditLog | null = null;
   private sandboxInstance: Sandbox | null = null;
   private mcpClients: McpClients | null = null;
+  private clientAccess: ClientAccess | null = null;
   private readonly externals = new Set<ExternalProcess>();
   private readonly store = new DisposableStore();
   private readonly processes = new Map<number, AgentProcess>();
@@ -58,7 +66,8 @@ export class Kernel implements Disposable {
   private readonly model: ModelRuntime;
   private library: ModelLibrary | null = null;
   private readonly startedAt = Date.now();
-  readonly report: BootReport = { journalSkippedLines: [], galleryErrors: [], recovered: [], interruptErrors: [] };
+  readonly report: BootReport = { journalSkippedLines: [], journalSkippedCount: 0, recovery: [], galleryErrors: [], recovered: [], interruptErrors: [] };
+  private journal: OpenedJournal | null = null;
   private readonly webhook = new WebhookListener();
   private readonly warnings: string[] = [];
   readonly interrupts = new InterruptController(
@@ -98,18 +107,27 @@ export class Kernel implements Disposable {
   private async start(): Promise<void> {
     mkdirSync(this.config.dataDir, { recursive: true });
     this.store.add(lockDataDir(this.config.dataDir));
-    const journalPath = join(this.config.dataDir, 'journal', 'events.jsonl');
-    const replay = readJournal(journalPath);
-    this.report.journalSkippedLines = replay.skippedLines;
-    for (const event of replay.events) this.table.apply(event);
-    this.bus.resumeSequence(replay.events.at(-1)?.seq ?? 0);
-    const journal = this.store.add(new Journal(journalPath));
+    const opened = openJournal(join(this.config.dataDir, 'journal', 'events.jsonl'), this.table, this.config.journal);
+    this.journal = opened;
+    this.report.journalSkippedLines = opened.skippedLines;
+    this.report.journalSkippedCount = opened.skippedCount;
+    const skippedWarning = journalWarning(opened);
+    if (skippedWarning) this.warnings.push(skippedWarning);
+    // Numbering goes on after the highest sequence number ever written, never reusing one.
+    this.bus.resumeSequence(opened.projection.lastSeq);
+    const journal = this.store.add(opened.journal);
     // The table first, so that every other listener sees the state the event produced.
-    this.store.add(toDisposable(this.bus.on((event) => this.table.apply(event))));
+    this.store.add(toDisposable(this.bus.on((event) => opened.projection.apply(event))));
     this.store.add(toDisposable(this.bus.on((event) => journal.append(event))));
     this.store.add(this.bus);
 
-    const audit = this.store.add(new AuditLog(join(this.config.dataDir, 'audit', 'audit.jsonl'), (record) => this.bus.emit({ type: 'audit.appended', record })));
+    const audit = this.store.add(
+      await AuditLog.open({
+        path: join(this.config.dataDir, 'audit', 'audit.jsonl'),
+        key: loadOrCreateKernelKey(this.config.dataDir),
+        onAppend: (record) => this.bus.emit({ type: 'audit.appended', record }),
+      }),
+    );
     this.auditLog = audit;
     if (audit.loadProblem) this.warnings.push(`audit log: ${audit.loadProblem}`);
     const sandbox = this.store.add(
@@ -128,6 +146,8 @@ export class Kernel implements Disposable {
       new McpClients({ dataDir: this.config.dataDir, version: this.config.version, tools: this.tools, services: { grants: sandbox.grants, broker: sandbox.broker, audit } }),
     );
     await this.mcpClients.start();
+    this.clientAccess = new ClientAccess(this.config.dataDir, audit);
+    if (this.clientAccess.tokens.loadProblem) this.warnings.push(this.clientAccess.tokens.loadProblem);
     this.registerSyscalls();
     const gallery = await loadGallery(this.config.galleryDir);
     this.gallery = new Map(gallery.agents.map((agent) => [agent.id, agent]));
@@ -141,6 +161,7 @@ export class Kernel implements Disposable {
         gpu: this.config.gpu,
         emit: (body) => this.bus.emit(body),
         modelState: () => ({ inUse: this.model.inUse, loading: this.model.loading }),
+        ...(this.config.maxUploadBytes === undefined ? {} : { maxUploadBytes: this.config.maxUploadBytes }),
       }),
     );
 
@@ -151,17 +172,12 @@ export class Kernel implements Disposable {
     this.store.add(this.webhook);
     this.store.add(this.interrupts);
     await this.webhook.start(this.config.webhookPort ?? 0);
-    this.restoreInterrupts(replay.events);
+    this.restoreInterrupts([...opened.projection.bindings.values()]);
   }
 
-  /** Bindings live in the journal: re-arm those bound and never unbound. */
-  private restoreInterrupts(events: readonly KernelEvent[]): void {
-    const bindings = new Map<string, InterruptBinding>();
-    for (const event of events) {
-      if (event.type === 'interrupt.bound') bindings.set(event.binding.id, event.binding);
-      else if (event.type === 'interrupt.unbound') bindings.delete(event.bindingId);
-    }
-    for (const binding of bindings.values()) {
+  /** Bindings live in the journal (its projection): re-arm those bound and never unbound. */
+  private restoreInterrupts(bindings: readonly InterruptBinding[]): void {
+    for (const binding of bindings) {
       try {
         this.interrupts.bind(binding.agentId, binding.trigger, binding.maxPerSecond, binding);
       } catch (error) {
@@ -225,22 +241,33 @@ export class Kernel implements Disposable {
    * journal: resumed at once (the default), or suspended until someone resumes them.
    */
   private async recoverProcesses(): Promise<void> {
-    const resume = (this.config.recovery ?? 'resume') === 'resume' && this.model.current !== null;
+    const wanted = (this.config.recovery ?? 'resume') === 'resume';
+    const resume = wanted && this.model.current !== null;
+    const held = wanted ? `no model is loaded (${this.model.error ?? 'none configured'}): resume it once one is` : 'resume on boot is off: resume it to continue from the journal';
     for (const info of this.table.live()) {
       if (isExternalAgentId(info.agentId)) {
         // An MCP client's session does not survive the kernel: it reconnects as a new process.
-        this.bus.emit({ type: 'proc.exited', pid: info.pid, state: 'exited', exit: { code: 0, reason: 'the MCP session ended when the kernel stopped' } });
+        const reason = 'the MCP session ended when the kernel stopped';
+        this.bus.emit({ type: 'proc.exited', pid: info.pid, state: 'exited', exit: { code: 0, reason } });
+        this.report.recovery.push({ pid: info.pid, outcome: 'exited', reason });
         continue;
       }
-      this.bus.emit({
-        type: 'proc.state',
-        pid: info.pid,
-        state: 'suspended',
-        slot: null,
-        reason: resume ? 'recovered after a kernel restart' : 'recovered after a kernel restart: resume to continue from the journal',
-      });
+      // The step a restart cut short is generated again: its partial output must not run into the new one.
+      const open = unfinishedStep(this.table.transcript(info.pid));
+      if (open !== null) this.bus.emit({ type: 'proc.step-interrupted', pid: info.pid, step: open, reason: 'cut short by a kernel restart; generated again' });
+      this.bus.emit({ type: 'proc.state', pid: info.pid, state: 'suspended', slot: null, reason: resume ? 'recovered after a kernel restart' : `recovered after a kernel restart: ${held}` });
       this.report.recovered.push(info.pid);
-      if (resume) await this.resume(info.pid);
+      if (!resume) {
+        this.report.recovery.push({ pid: info.pid, outcome: 'suspended', reason: held });
+        continue;
+      }
+      try {
+        await this.resume(info.pid);
+        this.report.recovery.push({ pid: info.pid, outcome: 'resumed', reason: 'resumed from its snapshot and the journal' });
+      } catch (error) {
+        // One process that cannot come back (a tool gone, say) stays suspended; the boot goes on.
+        this.report.recovery.push({ pid: info.pid, outcome: 'suspended', reason: `could not resume: ${(error as Error).message}` });
+      }
     }
   }
 
@@ -307,13 +334,26 @@ export class Kernel implements Disposable {
     return this.mcpClients;
   }
 
+  /** MCP clients' tokens and the processes each client started. */
+  get access(): ClientAccess {
+    if (!this.clientAccess) throw new KernelError('INTERNAL', 'client access is not started');
+    return this.clientAccess;
+  }
+
   /**
-   * An agent running outside the kernel (an MCP client) enters the process table; its tool calls
-   * are `tool.call` syscalls of that process. `close()` exits it.
+   * An agent running outside the kernel (an MCP client) enters the process table, as the identity
+   * its token gave it; its tool calls are `tool.call` syscalls of that process. `close()` exits it.
    */
-  attachExternal(clientName: string, detail: string): ExternalProcess {
-    const host = { bus: this.bus, table: this.table, dispatcher: this.dispatcher, toolNames: () => this.tools.list().map((tool) => tool.name) };
-    const external = new ExternalProcess(host, clientName, detail, (ended) => this.externals.delete(ended));
+  attachExternal(identity: ClientIdentity, detail: string): ExternalProcess {
+    const host: ExternalHost = {
+      bus: this.bus,
+      table: this.table,
+      dispatcher: this.dispatcher,
+      toolNames: () => this.tools.list().map((tool) => tool.name),
+      authorize: (operation, needs, args, context) =>
+        authorizeNeeds({ grants: this.sandbox.grants, broker: this.sandbox.broker, audit: this.audit }, { name: operation }, needs, args, context),
+    };
+    const external = new ExternalProcess(host, identity, detail, (ended) => this.externals.delete(ended));
     this.externals.add(external);
     return external;
   }
@@ -552,6 +592,7 @@ export class Kernel implements Disposable {
       webhook: this.webhook.url ? { url: this.webhook.url, token: this.webhook.token } : null,
       warnings: [...this.warnings, ...this.report.interruptErrors, ...(this.mcpClients?.warnings() ?? [])],
       memory: this.model.current?.memory.status ?? { available: false, reason: this.model.error ?? 'no model is loaded' },
+      journal: this.journal ? journalStatus(this.journal) : { skippedLines: 0, problems: [], sizeBytes: 0, compactedAt: null },
     };
   }
 
@@ -592,6 +633,11 @@ export class Kernel implements Disposable {
 
   listTools(): ToolManifest[] {
     return this.tools.list();
+  }
+
+  /** Syncs the journal's pending lines to disk now: the last-resort handler's step before a crash exit. */
+  flushJournal(): void {
+    this.journal?.journal.flush();
   }
 
   /** Stops every process without an exit (a restart recovers them), then frees the model and the journal. */
