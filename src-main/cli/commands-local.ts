@@ -6,7 +6,7 @@ import type { DownloadProgress, KernelClient } from '../../src-shared/index.js';
 import { connectionFilePath, connectKernel, readConnectionFile, removeConnectionFile, startKernelServer, writeConnectionFile } from '../server/index.js';
 import { catalogPath, defaultDataDir, packageRoot, resolveKernelConfig, type SettingsFlags } from '../settings.js';
 import { installLastResort } from '../process-guard.js';
-import { EXIT, UsageError, formatDuration } from './cli-io.js';
+import { EXIT, UsageError, formatDuration, shutdownSignal } from './cli-io.js';
 
 /** A gallery id, or a path to a manifest file. */
 export function readAgentArgument(agent: string): string | Record<string, unknown> {
@@ -93,17 +93,29 @@ export async function serve(flags: SettingsFlags & { port?: string; host?: strin
   if (flags.host && !['127.0.0.1', 'localhost', '::1'].includes(flags.host)) {
     throw new UsageError('amk serve listens on loopback only (127.0.0.1, localhost or ::1)');
   }
+  // Checked before the kernel boots: a typo in a flag should not cost a model load.
+  const port = flags.port === undefined ? 7420 : Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${flags.port}"`);
+  const signal = shutdownSignal();
   const kernel = await Kernel.boot(config);
   // A bug that escapes every boundary's own handling is logged; a rejection does not stop the kernel.
   installLastResort('amk serve', () => kernel.flushJournal());
-  const port = flags.port === undefined ? 7420 : Number(flags.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${flags.port}"`);
-  const server = await startKernelServer({
-    kernel,
-    port,
-    rendererDir: join(packageRoot(), 'dist', 'renderer'),
-    ...(flags.host ? { host: flags.host } : {}),
-  });
+  let server: Awaited<ReturnType<typeof startKernelServer>>;
+  try {
+    server = await startKernelServer({
+      kernel,
+      port,
+      rendererDir: join(packageRoot(), 'dist', 'renderer'),
+      ...(flags.host ? { host: flags.host } : {}),
+    });
+  } catch (error) {
+    // A port in use ends `amk serve` at once, with the kernel's journal closed cleanly.
+    signal.release();
+    await kernel.dispose();
+    const code = (error as NodeJS.ErrnoException).code;
+    console.error(`amk: cannot listen on ${flags.host ?? '127.0.0.1'}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use (another amk serve? try --port 0)' : (error as Error).message}`);
+    return EXIT.failed;
+  }
   writeConnectionFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid });
   const info = kernel.info();
   // Logs and CI output are kept: the token is printed only to a human at a terminal, and only in
@@ -112,17 +124,18 @@ export async function serve(flags: SettingsFlags & { port?: string; host?: strin
   console.log(`access token: in ${connectionFilePath(config.dataDir)} (readable by you alone)`);
   if (process.stdout.isTTY) console.log(`open the UI: ${server.openUrl}`);
   else console.log(`open the UI at ${server.url} and paste the token, or run \`amk ps\` and friends, which read it themselves`);
-  console.log(`MCP (Streamable HTTP) at ${server.url}/mcp, with the same token as a bearer token`);
+  console.log(`MCP (Streamable HTTP) at ${server.url}/mcp: give each client its own token (amk mcp token NAME)`);
   console.log(info.model ? `model: ${info.model.name} (${info.model.backend}, ${info.model.threads} threads, ${info.model.slots} slots)` : `no model: ${info.modelError}`);
   for (const error of kernel.report.galleryErrors) console.error(`gallery: ${error.message}`);
   for (const line of bootReportLines(kernel.report)) console.log(line);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  const received = await signal.received;
+  console.log(`${received}: shutting down (agents stop at a token boundary and resume on the next start)`);
   removeConnectionFile(config.dataDir);
   await server.close();
   await kernel.dispose();
+  // The handlers stay: a signal still queued behind the shutdown's synchronous work would otherwise
+  // meet Node's default action and end the process with a signal instead of exit code 0.
+  console.log('stopped cleanly');
   return EXIT.ok;
 }
 
