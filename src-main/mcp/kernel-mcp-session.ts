@@ -85,7 +85,8 @@ export function createKernelMcpSession(kernel: Kernel, transportName: 'stdio' | 
     if (!caller.alive) {
       return failed({ code: 'INVALID_STATE', message: `this session's process ${caller.pid} has ended (killed by the user?): reconnect to start a new one` });
     }
-    if (!(name in KERNEL_OPERATIONS)) {
+    // Own keys only: `constructor` or `__proto__` are not kernel operations (they are sandboxed tool names, unknown).
+    if (!Object.hasOwn(KERNEL_OPERATIONS, name)) {
       try {
         return fromSyscall(await caller.callTool(name, args, extra.signal));
       } catch (error) {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ProcessInfo } from '../../src-shared/index.js';
-import { describeIssues, isTerminal, PriorityClass } from '../../src-shared/index.js';
+import { defaultPriorityClass, describeIssues, isTerminal, PriorityClass } from '../../src-shared/index.js';
 import { KernelError, type ExternalProcess, type Kernel } from '../kernel/index.js';
 import { requireRead, requireWrite, visibleProcess } from './process-access.js';
 
@@ -64,6 +64,11 @@ export const KERNEL_OPERATIONS: Record<string, Operation<z.ZodType>> = {
     run: (kernel, args, caller) => {
       // A client's own manifest runs under an id of its namespace: reusing an installed agent's id inherits nothing.
       const agent = args.manifest ? { ...args.manifest, id: kernel.access.namespacedAgentId(caller.identity, args.manifest.id) } : args.agent!;
+      // Realtime preempts every agent of the user's: only the user gives it (asked for, or a manifest's default).
+      const manifest = kernel.resolveManifest(agent);
+      if (!caller.identity.admin && (args.priorityClass ?? manifest.priority?.class ?? defaultPriorityClass(manifest.kind)) === 'realtime') {
+        throw new KernelError('CAPABILITY_DENIED', `an MCP client may not start ${manifest.id} at realtime priority (it preempts every other agent): ask for interactive or lower`);
+      }
       const process = kernel.spawn(agent, args.task, args.priorityClass);
       kernel.access.recordSpawn(process.pid, caller.agentId);
       return { process };
@@ -120,7 +125,7 @@ export function operationTools(): { name: string; description: string; inputSche
 }
 
 export async function runOperation(kernel: Kernel, name: string, args: unknown, caller: Caller, signal: AbortSignal): Promise<unknown> {
-  const op = KERNEL_OPERATIONS[name];
+  const op = Object.hasOwn(KERNEL_OPERATIONS, name) ? KERNEL_OPERATIONS[name] : undefined;
   if (!op) throw new KernelError('UNKNOWN_TOOL', `no kernel operation "${name}"`);
   const parsed = op.schema.safeParse(args ?? {});
   if (!parsed.success) throw new KernelError('INVALID_TOOL_ARGS', describeIssues(parsed.error, `${name} arguments`));

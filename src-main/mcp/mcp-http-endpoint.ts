@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { ClientIdentity, Kernel } from '../kernel/index.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../server/wire-message.js';
 import { createKernelMcpSession, type KernelMcpSession } from './kernel-mcp-session.js';
 
 export interface McpHttpEndpoint {
@@ -19,10 +20,13 @@ interface Session {
 }
 
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
+/** Open sessions per client token: opening one more closes its least recently used (a client that never says goodbye). */
+export const MAX_SESSIONS_PER_CLIENT = 16;
 
 function reply(response: ServerResponse, status: number, message: string, code = -32000): void {
   if (response.headersSent) return;
-  response.writeHead(status, { 'content-type': 'application/json' });
+  // The connection closes: a body this refusal did not read is not drained.
+  response.writeHead(status, { 'content-type': 'application/json', connection: 'close' });
   response.end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
 }
 
@@ -34,7 +38,10 @@ async function readJson(request: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new Error(`request body over ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk);
   }
-  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  const text = Buffer.concat(chunks).toString('utf8');
+  // Deeper arguments would exhaust the stack where they are validated, digested for the audit or echoed.
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw new Error(`the message nests deeper than ${MAX_JSON_DEPTH} levels`);
+  return JSON.parse(text);
 }
 
 /**
@@ -56,6 +63,12 @@ export function createMcpHttpEndpoint(kernel: Kernel, options: { idleMs?: number
   });
 
   async function open(request: IncomingMessage, response: ServerResponse, body: unknown, identity: ClientIdentity): Promise<void> {
+    // Not the administrator's: every `amk mcp` relay of the user's shares that identity.
+    const own = identity.admin ? [] : [...sessions.values()].filter((entry) => entry.session.identity.agentId === identity.agentId);
+    if (own.length >= MAX_SESSIONS_PER_CLIENT) {
+      const stalest = own.reduce((a, b) => (b.lastSeen < a.lastSeen ? b : a));
+      await stalest.transport.close();
+    }
     const session = createKernelMcpSession(kernel, 'http', identity);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -78,7 +91,15 @@ export function createMcpHttpEndpoint(kernel: Kernel, options: { idleMs?: number
           // A session id is not a credential: another client's token cannot drive this session.
           if (entry.session.identity.agentId !== identity.agentId) return reply(response, 403, 'this MCP session belongs to another client: use the token it was opened with', -32001);
           entry.lastSeen = Date.now();
-          return await entry.transport.handleRequest(request, response);
+          // The body is read here, bounded in size and depth, so the SDK never parses an unbounded one.
+          if (request.method !== 'POST') return await entry.transport.handleRequest(request, response);
+          let message: unknown;
+          try {
+            message = await readJson(request);
+          } catch (error) {
+            return reply(response, 400, `not a JSON-RPC message: ${(error as Error).message}`, -32700);
+          }
+          return await entry.transport.handleRequest(request, response, message);
         }
         if (request.method !== 'POST') return reply(response, 405, 'start a session with an initialize request (POST)');
         let body: unknown;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerMessage } from '../../src-shared/index.js';
-import { API_SOCKET_PATH, API_SUBPROTOCOL } from '../../src-shared/index.js';
+import { API_SOCKET_PATH, API_SUBPROTOCOL, TOOL_UPLOAD_PATH } from '../../src-shared/index.js';
 import { ADMIN_IDENTITY, CLIENT_TOKEN_PREFIX, handleKernelRequest, tokenIdentity, toErrorPayload, type ClientIdentity, type Kernel } from '../kernel/index.js';
 import { createMcpHttpEndpoint } from '../mcp/index.js';
 import {
@@ -117,6 +117,9 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
     if (refused) return refuseRequest(response, refused, target.path);
     if (target.path === '/mcp') return serveMcp(request, response);
     if (target.path === MODEL_UPLOAD_PATH) return serveModelUpload(request, response);
+    if (target.path === TOOL_UPLOAD_PATH) return serveToolUpload(request, response);
+    // The renderer's files take no body: one sent anyway is not drained (that would hold the connection open).
+    if (request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0) response.setHeader('connection', 'close');
     return serveStatic(options.rendererDir, target.path, response);
   }
 
@@ -188,7 +191,9 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
 
   function replyJson(response: ServerResponse, status: number, body: unknown): void {
     const text = JSON.stringify(body);
-    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
+    // A refused request's body is never read: without `connection: close` Node would drain it, endless or not, until requestTimeout.
+    const refused = status >= 400 ? { connection: 'close' } : {};
+    response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...refused, ...(status === 401 ? { 'www-authenticate': 'Bearer' } : {}) });
     response.end(text);
   }
 
@@ -241,6 +246,27 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
       // Whatever is left of the body is not read: the connection closes after this reply.
       response.setHeader('connection', 'close');
       reply(400, { error: toErrorPayload(error) });
+    }
+  }
+
+  /**
+   * A tool package dropped on the browser UI: `PUT /tools/upload?name=FILE` with the bearer token,
+   * gathered up to the package cap while streaming and staged for review (nothing is installed).
+   */
+  async function serveToolUpload(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const reply = (status: number, body: unknown): void => replyJson(response, status, body);
+    const refused = refusalOf(request);
+    if (refused) return reply(refused.status, { error: { code: refused.status === 403 ? 'FORBIDDEN_ORIGIN' : 'UNAUTHORIZED', message: refused.message } });
+    if (request.method !== 'PUT') return reply(405, { error: { code: 'INVALID_REQUEST', message: 'upload a tool package with PUT' } });
+    const name = new URL(request.url ?? '/', 'http://localhost').searchParams.get('name') ?? '';
+    try {
+      const declared = Number(request.headers['content-length']);
+      const review = await options.kernel.toolPackages.receive(name, request, Number.isSafeInteger(declared) ? declared : undefined);
+      reply(201, review);
+    } catch (error) {
+      // Whatever is left of the body is not read: the connection closes after this reply.
+      response.setHeader('connection', 'close');
+      reply((error as { data?: { reason?: string } }).data?.reason === 'too-large' ? 413 : 400, { error: toErrorPayload(error) });
     }
   }
 

@@ -67,6 +67,15 @@ function nestingDepth(text: string, limit: number): number {
   return deepest;
 }
 
+/**
+ * Whether a JSON text nests deeper than the reader takes (the writers check before they write);
+ * `enclosing` is how many levels the line wraps around it.
+ */
+export function nestsTooDeep(text: string, enclosing = 0): boolean {
+  const limit = MAX_JSON_DEPTH - enclosing;
+  return nestingDepth(text, limit) > limit;
+}
+
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** One line's bytes to a JSON value, or the reason it is not one. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { InterruptBinding, KernelEvent } from '../../../src-shared/index.js';
 import { AgentManifest, InterruptBinding as InterruptBindingSchema, ProcessInfo, TranscriptEntry } from '../../../src-shared/index.js';
+import { nestsTooDeep } from './journal-reader.js';
 import type { ProcessTable } from './process-table.js';
 
 /**
@@ -79,9 +80,14 @@ export class JournalProjection {
 function* splitLongText(entries: readonly TranscriptEntry[]): Generator<TranscriptEntry> {
   for (const entry of entries) {
     if (entry.kind !== 'output' && entry.kind !== 'interrupted') {
-      const size = JSON.stringify(entry).length;
-      if (size <= TRANSCRIPT_LINE_CHARS) yield entry;
-      else if (entry.kind === 'tool-result') yield { ...entry, value: `[${size} characters: too large for the journal]` };
+      const text = JSON.stringify(entry);
+      const size = text.length;
+      // Written inside `{ snapshot, entries: [...] }`: two levels more on the line.
+      const deep = nestsTooDeep(text, 2);
+      const note = deep ? '[nested too deep for the journal]' : `[${size} characters: too large for the journal]`;
+      if (size <= TRANSCRIPT_LINE_CHARS && !deep) yield entry;
+      else if (entry.kind === 'tool-result') yield { ...entry, value: note };
+      else if (entry.kind === 'tool-call') yield { ...entry, args: { omitted: note } };
       else if ('text' in entry) yield { ...entry, text: `${entry.text.slice(0, TRANSCRIPT_LINE_CHARS / 8)}… [${size} characters: too large for the journal]` };
       else yield entry;
       continue;

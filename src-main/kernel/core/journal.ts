@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { KernelEvent } from '../../../src-shared/index.js';
 import { KernelEvent as KernelEventSchema } from '../../../src-shared/index.js';
 import type { Disposable } from './disposable.js';
-import { MAX_JOURNAL_LINE_BYTES, scanJsonLines, SkipReport, type ScanResult, type SkippedLine } from './journal-reader.js';
+import { MAX_JOURNAL_LINE_BYTES, nestsTooDeep, scanJsonLines, SkipReport, type ScanResult, type SkippedLine } from './journal-reader.js';
 import type { ReplayResult } from './journal-replay.js';
 
 /** Events whose loss would change the process table: flushed to the disk before the kernel goes on. */
@@ -173,9 +173,13 @@ export class Journal implements Disposable {
 export function journalLine(event: KernelEvent): string {
   const line = JSON.stringify(event);
   const bytes = Buffer.byteLength(line);
-  if (bytes < MAX_JOURNAL_LINE_BYTES) return line;
-  const note = `[${bytes} bytes: too large for the journal]`;
+  // A tool's output nested past the reader's depth limit (a JSON document it echoed) would be skipped on boot as well.
+  const deep = nestsTooDeep(line);
+  if (bytes < MAX_JOURNAL_LINE_BYTES && !deep) return line;
+  const note = deep ? '[nested too deep for the journal]' : `[${bytes} bytes: too large for the journal]`;
   if (event.type === 'proc.tool-result') return JSON.stringify({ ...event, value: note });
+  // An MCP client's call is journaled before its tool checks the arguments: they may be megabytes.
+  if (event.type === 'proc.step' && event.action.type === 'tool') return JSON.stringify({ ...event, action: { ...event.action, args: { omitted: note } } });
   if ('text' in event && typeof event.text === 'string') {
     // An eighth of the limit in characters stays under it in bytes, JSON escapes included.
     return JSON.stringify({ ...event, text: `${event.text.slice(0, MAX_JOURNAL_LINE_BYTES / 8)}… ${note}` });

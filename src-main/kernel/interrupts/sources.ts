@@ -56,6 +56,8 @@ export interface WebhookOptions {
 }
 
 const MAX_BODY_BYTES = 64 * 1024;
+/** The names a local caller uses for this listener (any port, or none): DNS rebinding sends its own name. */
+const LOOPBACK_HOST = /^(127\.0\.0\.1|localhost|\[::1\])(:\d{1,5})?$/i;
 const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 
 /** Fixed-length digests, so comparing never depends on (nor throws on) what length was offered. */
@@ -102,6 +104,8 @@ export class WebhookListener implements Disposable {
     response.on('error', () => {});
     // Every refusal closes the connection: whatever is left of the body is never read.
     const refuse = (status: number, text: string): void => void response.writeHead(status, { connection: 'close', 'content-type': 'text/plain' }).end(text);
+    // A page on evil.example whose name now resolves to 127.0.0.1 is refused before the token is looked at.
+    if (!LOOPBACK_HOST.test(request.headers.host ?? '')) return refuse(421, 'this listener answers only to Host 127.0.0.1, localhost or [::1]\n');
     const match = /^\/hooks\/([a-z0-9-]+)$/.exec(request.url ?? '');
     const header = request.headers.authorization;
     const offered = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';

@@ -31,6 +31,9 @@ const POLICY_ALLOWS: Record<SandboxPolicy, (need: NeededCapability) => boolean> 
  * `amk grants`), identical requests from one agent share one answer, and with no approver
  * attached, or when the time runs out, the answer is deny.
  */
+/** Distinct questions one agent may have waiting for the user; past it, more are denied at once (a client flooding the UI). */
+export const MAX_PENDING_PER_AGENT = 32;
+
 export class GrantBroker {
   private readonly pending = new Map<string, Pending>();
   private approvers = 0;
@@ -58,12 +61,15 @@ export class GrantBroker {
     return [...this.pending.values()].map((entry) => ({ ...entry.request }));
   }
 
-  async ask(context: AskContext, need: NeededCapability): Promise<{ decision: GrantDecision; by: 'user' | 'timeout' | 'no-approver' | 'policy' }> {
+  async ask(context: AskContext, need: NeededCapability): Promise<{ decision: GrantDecision; by: 'user' | 'timeout' | 'no-approver' | 'policy' | 'busy' }> {
     if (!POLICY_ALLOWS[context.policy](need)) return { decision: 'deny', by: 'policy' };
     if (!this.hasApprover) return { decision: 'deny', by: 'no-approver' };
     const same = [...this.pending.values()].find(
       (entry) => entry.request.agentId === context.agentId && entry.request.tool === context.tool && entry.request.capability === need.capability,
     );
+    if (!same && [...this.pending.values()].filter((entry) => entry.request.agentId === context.agentId).length >= MAX_PENDING_PER_AGENT) {
+      return { decision: 'deny', by: 'busy' };
+    }
     const entry = same ?? this.open(context, need);
     if (same) {
       same.request.count++;
