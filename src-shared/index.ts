@@ -16,3 +16,4 @@ export * from './model-manager.contract.js';
 export * from './bridge.contract.js';
 export * from './mcp.contract.js';
 export * from './access.contract.js';
+export * from './tool-package.contract.js';

@@ -13,3 +13,4 @@ export { EventBus } from './core/event-bus.js';
 export { digestArgs } from './core/audit-log.js';
 export type { ExternalProcess } from './mcp/index.js';
 export { ADMIN_IDENTITY, tokenIdentity, CLIENT_TOKEN_PREFIX, type ClientIdentity } from './access/index.js';
+export { signPackage, rawPublicKey, packageDigest } from './tool-packages/index.js';
