@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `npm run build:wasm`: compiles every tool (tools/) and test fixture (fixtures/) from AssemblyScript
 // to an Extism plugin, with a declared memory maximum, and writes each group's catalog: the tool
-// manifests with the sha256 the kernel pins. Unchanged sources are not compiled again.
+// manifests with the sha256 the kernel pins. When `go` is on PATH it also builds the Go template
+// tool (sdk-go/) into an installable package, dist/wasm-tools/packages/NAME/, and the Go test
+// fixtures (fixtures-go/). Unchanged sources are not compiled again.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
+import { GO_MISSING, buildGoTool, goVersion } from './sdk-go/build-go-tool.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = dirname(here);
@@ -49,6 +52,37 @@ for (const group of ['tools', 'fixtures']) {
   for (const name of names) catalog.push(await compile(group, name));
   mkdirSync(join(out, group), { recursive: true });
   writeFileSync(join(out, group, 'catalog.json'), JSON.stringify({ tools: catalog }, null, 2) + '\n');
+}
+
+// Go tools (wasm-tools/sdk-go) are built as installable packages, not into the built-in catalog:
+// they reach the kernel only through `amk tools install`, like anyone's tool.
+const sourcesOf = (dir) =>
+  readdirSync(dir, { withFileTypes: true })
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((entry) => (entry.isDirectory() ? sourcesOf(join(dir, entry.name)) : /\.(go|mod|sum|json|mjs)$/.test(entry.name) ? [`${entry.name}\0${readFileSync(join(dir, entry.name), 'utf8')}`] : []));
+// The AssemblyScript builds are recorded first: a failing Go build must not make them run again.
+writeFileSync(cachePath, JSON.stringify(cache, null, 2) + '\n');
+const go = goVersion();
+if (!go) console.warn(`Go tool packages not built: ${GO_MISSING}`);
+else {
+  const goSources = [go, ...sourcesOf(join(here, 'sdk-go'))];
+  const fixturesGo = join(here, 'fixtures-go');
+  const goBuilds = [
+    { id: 'packages/template', dir: join(here, 'sdk-go'), target: join(out, 'packages', JSON.parse(readFileSync(join(here, 'sdk-go', 'tool.json'), 'utf8')).name), sources: goSources },
+    ...readdirSync(fixturesGo)
+      .filter((name) => existsSync(join(fixturesGo, name, 'tool.json')))
+      .sort()
+      .map((name) => ({ id: `fixtures-go/${name}`, dir: join(fixturesGo, name), target: join(out, 'fixtures-go', name), sources: [...goSources, ...sourcesOf(fixturesGo)] })),
+  ];
+  for (const { id, dir, target, sources } of goBuilds) {
+    const key = sha256(sources.join('\0'));
+    if (cache[id] === key && existsSync(join(target, 'plugin.wasm'))) continue;
+    const started = performance.now();
+    buildGoTool(dir, target);
+    cache[id] = key;
+    writeFileSync(cachePath, JSON.stringify(cache, null, 2) + '\n');
+    console.log(`compiled ${id} (Go) in ${Math.round(performance.now() - started)} ms`);
+  }
 }
 writeFileSync(cachePath, JSON.stringify(cache, null, 2) + '\n');
 console.log(`wasm tools ready in ${relative(root, out)}`);

@@ -74,7 +74,7 @@ describe('plugin memory outside linear memory is bounded', () => {
 describe('a plugin that cannot be instantiated never takes the kernel down', () => {
   it('WASI and unknown imports are refused at load, naming the import', async () => {
     const refused = loadCatalog(FIXTURES).refused;
-    expect(refused).toContainEqual({ tool: 'fixture_wasi', reason: expect.stringContaining('"wasi_snapshot_preview1" "fd_write" from WASI') });
+    expect(refused).toContainEqual({ tool: 'fixture_wasi', reason: expect.stringContaining('"wasi_snapshot_preview1" "path_open" from WASI, outside the subset') });
     expect(refused).toContainEqual({ tool: 'fixture_badimport', reason: expect.stringContaining('"env" "steal_secrets", which the sandbox does not provide') });
     const kernel = await sandboxKernel();
     expect(kernel.tools.has('fixture_wasi')).toBe(false);

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { ToolManifest } from '../../src-shared/index.js';
 import { verifyPlugin } from '../kernel/sandbox/index.js';
 import { HOST_FUNCTION_NAMES } from '../kernel/sandbox/host-functions.js';
+import { WASI_FUNCTIONS, WASI_MODULE } from '../kernel/sandbox/wasi-subset.js';
 import { packageRoot } from '../settings.js';
 import { fuzzParameters } from './fuzz-settings.js';
 
@@ -42,7 +43,10 @@ function compiledImports(bytes: Uint8Array): ImportDescriptor[] | null {
 const SPOT = fc.oneof(fc.nat(Math.min(511, VALID.length - 1)), fc.nat(VALID.length - 1));
 
 const provided = (entry: ImportDescriptor): boolean =>
-  entry.kind === 'function' && (entry.module === 'extism:host/env' ? !/^http_/.test(entry.name) : entry.module === 'extism:host/user' && HOST_FUNCTION_NAMES.includes(entry.name));
+  entry.kind === 'function' &&
+  (entry.module === 'extism:host/env'
+    ? !/^http_/.test(entry.name)
+    : (entry.module === 'extism:host/user' && HOST_FUNCTION_NAMES.includes(entry.name)) || (entry.module === WASI_MODULE && WASI_FUNCTIONS.includes(entry.name)));
 
 describe('fuzzing the Wasm import check', () => {
   it('arbitrary bytes after the Wasm header are accepted or refused with a reason, never a throw', () => {

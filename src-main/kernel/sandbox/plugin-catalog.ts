@@ -5,23 +5,35 @@ import type { ToolManifest } from '../../../src-shared/index.js';
 import { ToolManifest as ToolManifestSchema, describeIssues } from '../../../src-shared/index.js';
 import { HOST_FUNCTION_NAMES } from './host-functions.js';
 import { declaredImports, declaredMemories } from './wasm-memory.js';
+import { WASI_FUNCTIONS, WASI_MODULE } from './wasi-subset.js';
 
 /**
  * What a plugin may import: the Extism runtime's memory and I/O functions (not its HTTP ones:
- * there is no way out but the kernel's) and the kernel's host functions. Nothing else is
- * provided, so anything else (WASI, `env`) would only fail later, inside a worker.
+ * there is no way out but the kernel's), the kernel's host functions, and the WASI subset that
+ * other languages' runtimes need (wasi-subset.ts: no files, environment or sockets). Nothing else
+ * is provided, so anything else (the rest of WASI, `env`) would only fail later, inside a worker.
  */
 const EXTISM_ENV = new Set([
   'alloc', 'free', 'length', 'length_unsafe', 'load_u8', 'load_u64', 'store_u8', 'store_u64',
   'input_offset', 'input_length', 'input_load_u8', 'input_load_u64', 'output_set', 'error_set', 'error_get',
   'config_get', 'var_get', 'var_set', 'log_warn', 'log_info', 'log_debug', 'log_error', 'log_trace', 'get_log_level',
 ]);
-const PROVIDED: Record<string, ReadonlySet<string>> = { 'extism:host/env': EXTISM_ENV, 'extism:host/user': new Set(HOST_FUNCTION_NAMES) };
+const PROVIDED: Record<string, ReadonlySet<string>> = {
+  'extism:host/env': EXTISM_ENV,
+  'extism:host/user': new Set(HOST_FUNCTION_NAMES),
+  [WASI_MODULE]: new Set(WASI_FUNCTIONS),
+};
 
 function importProblem(bytes: Uint8Array): string | null {
-  for (const entry of declaredImports(bytes)) {
+  const imports = declaredImports(bytes);
+  for (const entry of imports) {
     const what = `"${entry.module}" "${entry.name}"`;
-    if (entry.module.startsWith('wasi')) return `it imports ${what} from WASI, which the sandbox does not provide`;
+    if (entry.module.startsWith('wasi') && !PROVIDED[entry.module]?.has(entry.name)) {
+      // Name every WASI function outside the subset, so a tool's author sees all there is to remove.
+      const others = [...new Set(imports.filter((other) => other.module.startsWith('wasi') && other.name !== entry.name && !PROVIDED[other.module]?.has(other.name)).map((other) => other.name))];
+      const also = others.length === 0 ? '' : `; also outside it: ${others.slice(0, 12).join(', ')}${others.length > 12 ? ', …' : ''}`;
+      return `it imports ${what} from WASI, outside the subset the sandbox provides (no files, environment or sockets)${also}`;
+    }
     if (entry.kind !== 'function') return `it imports a ${entry.kind} (${what}); only functions are provided`;
     if (!PROVIDED[entry.module]?.has(entry.name)) return `it imports ${what}, which the sandbox does not provide`;
   }

@@ -1,3 +1,5 @@
+import { WASI_SUBSET_SOURCE } from './wasi-subset.js';
+
 /**
  * The code of a plugin's worker thread, as a string (it runs as a `data:` module, so it is the same
  * under the TypeScript sources and the built `dist/`). It runs the Extism plugin in the foreground
@@ -8,12 +10,18 @@
  * - a host call's argument length is checked before its bytes are read; the call then waits here
  *   (Atomics.wait) while the kernel's main thread answers it on a MessagePort.
  * - the output's length is checked here; only output within the cap is copied to the main thread.
+ * - a plugin that imports the WASI subset gets the kernel's `SubsetWasi` (wasi-subset.ts) where the
+ *   SDK would construct `node:wasi`'s WASI: this worker replaces that export before it loads the
+ *   SDK, so no real descriptor, folder or environment variable is ever behind a plugin's WASI call.
  *
  * Any failure is posted as a message; an exception nobody caught ends the thread, which the main
  * thread sees as an 'error' or 'exit' event (never an uncaught exception of the kernel).
  */
 export const PLUGIN_WORKER_SOURCE = String.raw`
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { randomFillSync } from 'node:crypto';
+import { syncBuiltinESMExports } from 'node:module';
+${WASI_SUBSET_SOURCE}
 
 const { limits, replies } = workerData;
 const flag = new Int32Array(workerData.signal);
@@ -50,12 +58,19 @@ function hostFunction(name) {
 const silent = { log() {}, info() {}, debug() {}, warn() {}, error() {}, trace() {} };
 let plugin;
 try {
+  if (workerData.wasi) {
+    const nodeWasi = await import('node:wasi');
+    nodeWasi.default.WASI = SubsetWasi;
+    syncBuiltinESMExports();
+  }
   const sdk = await import(workerData.extismUrl);
   const createPlugin = sdk.createPlugin ?? sdk.default.createPlugin;
   plugin = await createPlugin(
     { wasm: [{ data: workerData.wasm }], memory: { maxVarBytes: limits.varBytes, maxHttpResponseBytes: 0 } },
     {
-      useWasi: false,
+      useWasi: workerData.wasi,
+      allowedPaths: {},
+      enableWasiOutput: false,
       runInWorker: false,
       allowedHosts: [],
       config: {},
@@ -75,6 +90,7 @@ if (plugin) {
   parentPort.on('message', async (message) => {
     if (message.type !== 'call') return;
     left = limits.hostBytes;
+    stderrTail = new Uint8Array(0);
     let result;
     try {
       const output = await plugin.call('run', message.input);
@@ -83,7 +99,7 @@ if (plugin) {
         ? { type: 'done', ok: false, output: size }
         : { type: 'done', ok: true, text: output ? output.text() : '' };
     } catch (error) {
-      result = { type: 'done', ok: false, message: describe(error) };
+      result = { type: 'done', ok: false, message: describe(error) + stderrSaid() };
     }
     parentPort.postMessage(result);
   });

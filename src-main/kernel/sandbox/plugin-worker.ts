@@ -5,6 +5,8 @@ import type { ToolManifest } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
 import { HOST_FUNCTION_NAMES, MAX_HOST_ARG_BYTES } from './host-functions.js';
 import { PLUGIN_WORKER_SOURCE } from './plugin-worker-source.js';
+import { declaredImports } from './wasm-memory.js';
+import { WASI_FUNCTIONS, WASI_MODULE } from './wasi-subset.js';
 
 const WORKER_URL = new URL(`data:text/javascript,${encodeURIComponent(PLUGIN_WORKER_SOURCE)}`);
 /** The SDK's ES module, imported by the worker by absolute URL (a `data:` module cannot resolve bare names). */
@@ -61,9 +63,17 @@ export class PluginWorker {
     };
     this.ready = new Promise((resolve, reject) => (this.starting = { resolve, reject }));
     this.ready.catch(() => {});
+    // Only a plugin that imports the WASI subset gets it (the catalog checked which functions);
+    // one whose imports cannot be read gets none, and the SDK then refuses it if it needs WASI.
+    let wasi = false;
+    try {
+      wasi = declaredImports(bytes).some((entry) => entry.module === WASI_MODULE);
+    } catch {
+      wasi = false;
+    }
     this.worker = new Worker(WORKER_URL, {
       name: `amk plugin ${manifest.name}`,
-      workerData: { extismUrl: EXTISM_URL, wasm: bytes, limits, hostNames: HOST_FUNCTION_NAMES, signal: this.flag.buffer, replies: port2 },
+      workerData: { extismUrl: EXTISM_URL, wasm: bytes, limits, hostNames: HOST_FUNCTION_NAMES, wasi, wasiNames: WASI_FUNCTIONS, signal: this.flag.buffer, replies: port2 },
       transferList: [port2],
       resourceLimits: RESOURCE_LIMITS,
       execArgv: ['--disable-warning=ExperimentalWarning'],
