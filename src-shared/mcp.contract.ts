@@ -16,6 +16,10 @@ export const McpTransportConfig = z.discriminatedUnion('kind', [
       /** Added to a minimal inherited environment (PATH, HOME, ...), not the kernel's whole environment. */
       env: z.record(z.string(), z.string()).default({}),
       cwd: z.string().optional(),
+      /** Where bubblewrap confines the server (Linux): whether it keeps the network (`amk mcp-servers add --allow-network`). */
+      network: z.boolean().default(false),
+      /** Absolute folders it may read and write inside the sandbox (`--allow-folder`); the home and data folders stay hidden. */
+      folders: z.array(z.string().min(1)).max(16).default([]),
     })
     .strict(),
   /** A Streamable HTTP endpoint. */
@@ -37,6 +41,9 @@ export type McpServerConfigInput = z.input<typeof McpServerConfig>;
 export const McpServerHealth = z.enum(['stopped', 'starting', 'healthy', 'unhealthy']);
 export type McpServerHealth = z.infer<typeof McpServerHealth>;
 
+export const McpServerSandbox = z.enum(['bubblewrap', 'none']);
+export type McpServerSandbox = z.infer<typeof McpServerSandbox>;
+
 export const McpServerStatus = z.object({
   name: McpServerName,
   /** As configured, with environment and header values hidden. */
@@ -50,6 +57,15 @@ export const McpServerStatus = z.object({
   skipped: z.array(z.string()),
   restarts: z.number().int().nonnegative(),
   checkedAt: z.number().nullable(),
+  /**
+   * How a stdio server runs: always outside the Wasm sandbox, with the user's rights; `bubblewrap`
+   * when the OS sandbox confines it (no home folder, no network unless `network`), `none` when it
+   * runs unconfined (no bubblewrap, or an HTTP endpoint the kernel only talks to).
+   */
+  sandbox: McpServerSandbox,
+  network: z.boolean(),
+  /** Why a native server is not confined, and how to get bubblewrap; null when confined or remote. */
+  sandboxWarning: z.string().nullable(),
 });
 export type McpServerStatus = z.infer<typeof McpServerStatus>;
 

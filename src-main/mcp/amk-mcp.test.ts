@@ -212,12 +212,27 @@ describe('the kernel as an MCP server over Streamable HTTP', () => {
     expect(added.stdout).toContain('mcp__fx__echo  (grant: mcp:fx/echo)');
     expect(added.code).toBe(0);
     expect(kernel.mcp.list()[0]).toMatchObject({ timeoutMs: 5000, transport: { kind: 'stdio', args: ['--import', 'tsx', FIXTURE], env: { TOKEN: '(hidden)' } } });
-    expect((await amk(['mcp-servers', 'list', '--data-dir', dir])).stdout).toMatch(/NAME\s+HEALTH\s+TOOLS[\s\S]*\nfx\s+healthy\s+4/);
+    expect(added.stdout).toMatch(/\n {2}runs outside the sandbox, with your rights; (confined by bubblewrap: no home, no network|NOT confined: .*bubblewrap)/);
+    const listed = (await amk(['mcp-servers', 'list', '--data-dir', dir])).stdout;
+    expect(listed).toMatch(/NAME\s+HEALTH\s+SANDBOX\s+TOOLS[\s\S]*\nfx\s+healthy\s+(bubblewrap|NONE)\s+4/);
+    expect(listed).toContain('Native (--command) servers run outside the Wasm sandbox, with your rights.');
     const unreachable = await amk(['mcp-servers', 'add', 'web', '--url', 'http://127.0.0.1:9/mcp', '--timeout', '2000', '--yes', '--data-dir', dir]);
     expect(unreachable).toMatchObject({ code: 1, stdout: expect.stringContaining('web unhealthy') });
     expect((await amk(['mcp-servers', 'add', 'both', '--data-dir', dir])).code).toBe(2);
+    expect((await amk(['mcp-servers', 'add', 'web2', '--url', 'http://127.0.0.1:9/mcp', '--allow-network', '--yes', '--data-dir', dir])).code).toBe(2);
+    // Network and folders are asked for at registration, recorded, and folders made absolute.
+    const wide = await amk(['mcp-servers', 'add', 'wide', '--command', `'${process.execPath}' --import tsx '${FIXTURE}'`, '--allow-network', '--allow-folder', '.', '--yes', '--data-dir', dir]);
+    expect(wide.code).toBe(0);
+    expect(kernel.mcp.list().find((s) => s.name === 'wide')).toMatchObject({ transport: { network: true, folders: [process.cwd()], cwd: process.cwd() } });
+    expect((await amk(['mcp-servers', 'remove', 'wide', '--data-dir', dir])).code).toBe(0);
     expect((await amk(['mcp-servers', 'remove', 'fx', '--data-dir', dir])).code).toBe(0);
     expect(kernel.mcp.list().map((s) => s.name)).toEqual(['web']);
-    expect(kernel.audit.query({ kind: 'syscall', agentId: 'user' }).map((r) => `${r.name}:${r.outcome}`)).toEqual(['mcp.servers.add:ok', 'mcp.servers.add:ok', 'mcp.servers.remove:ok']);
+    expect(kernel.audit.query({ kind: 'syscall', agentId: 'user' }).map((r) => `${r.name}:${r.outcome}`)).toEqual([
+      'mcp.servers.add:ok',
+      'mcp.servers.add:ok',
+      'mcp.servers.add:ok',
+      'mcp.servers.remove:ok',
+      'mcp.servers.remove:ok',
+    ]);
   });
 });

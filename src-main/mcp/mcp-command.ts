@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { isInitializeRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
@@ -144,19 +144,28 @@ function row(cells: string[], widths: number[]): string {
   return cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
 }
 
+/** How a server runs, in words: a native one is never inside the Wasm sandbox. */
+export function describeRunning(status: McpServerStatus): string {
+  if (status.transport.kind === 'http') return 'a remote endpoint: tool arguments are sent to it';
+  if (status.sandbox === 'none') return `runs outside the sandbox, with your rights; NOT confined: ${status.sandboxWarning ?? 'no OS sandbox'}`;
+  const folders = status.transport.folders.length > 0 ? `, read-write: ${status.transport.folders.join(', ')}` : '';
+  return `runs outside the sandbox, with your rights; confined by bubblewrap: no home, ${status.network ? 'network allowed' : 'no network'}${folders}`;
+}
+
 function printStatus(status: McpServerStatus): void {
   const where = status.transport.kind === 'stdio' ? [status.transport.command, ...status.transport.args].join(' ') : status.transport.url;
   console.log(`${status.name} ${status.health}: ${where}`);
+  console.log(`  ${describeRunning(status)}`);
   if (status.error) console.log(`  error: ${status.error}`);
   for (const tool of status.tools) console.log(`  ${tool.name}  (grant: mcp:${status.name}/${tool.serverTool})`);
   for (const reason of status.skipped) console.log(`  skipped: ${reason}`);
 }
 
-/** `amk mcp-servers list | add NAME --command "..." | --url URL [--env K=V ...] [--timeout MS] | remove NAME` */
+/** `amk mcp-servers list | add NAME --command "..." [--allow-network] [--allow-folder DIR] | --url URL [--env K=V ...] [--timeout MS] | remove NAME` */
 export async function mcpServers(
   client: KernelClient,
   [action, name]: string[],
-  flags: { command?: string; url?: string; env?: string[]; timeout?: string; yes?: boolean; json?: boolean },
+  flags: { command?: string; url?: string; env?: string[]; allowNetwork?: boolean; allowFolder?: string[]; timeout?: string; yes?: boolean; json?: boolean },
 ): Promise<number> {
   switch (action) {
     case 'list':
@@ -164,15 +173,23 @@ export async function mcpServers(
       const servers = await client.call('mcp.servers.list', {});
       if (flags.json) console.log(JSON.stringify(servers, null, 2));
       else {
-        const rows = [['NAME', 'HEALTH', 'TOOLS', 'RESTARTS', 'ERROR'], ...servers.map((s) => [s.name, s.health, String(s.tools.length), String(s.restarts), s.error ?? ''])];
+        const confinement = (s: McpServerStatus): string => (s.transport.kind === 'http' ? 'remote' : s.sandbox === 'bubblewrap' ? `bubblewrap${s.network ? '+net' : ''}` : 'NONE');
+        const rows = [
+          ['NAME', 'HEALTH', 'SANDBOX', 'TOOLS', 'RESTARTS', 'ERROR'],
+          ...servers.map((s) => [s.name, s.health, confinement(s), String(s.tools.length), String(s.restarts), s.error ?? '']),
+        ];
         const widths = rows[0]!.map((_, column) => Math.max(...rows.map((r) => r[column]!.length)));
         console.log(rows.map((r) => row(r, widths)).join('\n'));
+        // Native servers run with the user's rights; say so, and say when nothing confines them.
+        if (servers.some((s) => s.transport.kind === 'stdio')) console.log('\nNative (--command) servers run outside the Wasm sandbox, with your rights.');
+        const warning = servers.find((s) => s.sandboxWarning)?.sandboxWarning;
+        if (warning) console.log(`warning: ${warning}`);
       }
       return EXIT.ok;
     }
     case 'add': {
       if (!name || (flags.command === undefined) === (flags.url === undefined)) {
-        throw new UsageError('usage: amk mcp-servers add NAME --command "CMD ARG..." [--env KEY=VALUE ...] | --url URL  [--timeout MS] [--yes]');
+        throw new UsageError('usage: amk mcp-servers add NAME --command "CMD ARG..." [--env KEY=VALUE ...] [--allow-network] [--allow-folder DIR ...] | --url URL  [--timeout MS] [--yes]');
       }
       const env = Object.fromEntries(
         (flags.env ?? []).map((pair) => {
@@ -185,8 +202,12 @@ export async function mcpServers(
       if (flags.command !== undefined) {
         const [command, ...args] = splitCommandLine(flags.command);
         if (!command) throw new UsageError('--command is empty');
-        transport = { kind: 'stdio', command, args, env };
-      } else transport = { kind: 'http', url: flags.url! };
+        const folders = (flags.allowFolder ?? []).map((folder) => resolve(folder));
+        // The command line is read where it was typed: relative paths in it resolve here, and under
+        // bubblewrap this folder is what the server sees (read-only), not the kernel's working folder.
+        transport = { kind: 'stdio', command, args, env, cwd: process.cwd(), network: flags.allowNetwork ?? false, folders };
+      } else if (flags.allowNetwork || flags.allowFolder) throw new UsageError('--allow-network and --allow-folder are for --command servers');
+      else transport = { kind: 'http', url: flags.url! };
       const timeoutMs = flags.timeout === undefined ? undefined : Number(flags.timeout);
       if (timeoutMs !== undefined && (!Number.isInteger(timeoutMs) || timeoutMs < 1)) throw new UsageError('--timeout takes milliseconds');
       // The server runs with the user's rights: the kernel asks the user (UI, `amk grants watch`) unless --yes says they typed this.

@@ -89,7 +89,7 @@ describe('the kernel as an MCP client', () => {
     // Nobody to ask: refused, with the way out, and nothing ran.
     await expect(handleKernelRequest(kernel, 'mcp.servers.add', fixture('asked'))).rejects.toMatchObject({
       code: 'CAPABILITY_DENIED',
-      message: expect.stringMatching(/registering the MCP server asked runs `.*mcp-fixture-server\.ts`.* with your rights, and no approver.*--yes/),
+      message: expect.stringMatching(/registering the MCP server asked runs `.*mcp-fixture-server\.ts`.* outside the Wasm sandbox, with your rights \((confined by bubblewrap|NOT confined).*\), and no approver.*--yes/),
     });
     expect(kernel.mcp.list()).toEqual([]);
 

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { McpServerConfig, McpServerStatus, McpTransportConfig, ToolManifest } from '../../../src-shared/index.js';
 import { ToolManifest as ToolManifestSchema } from '../../../src-shared/index.js';
@@ -7,6 +7,7 @@ import { KernelError } from '../core/kernel-error.js';
 import { auditToolRun, authorizeCall, type SandboxServices } from '../sandbox/index.js';
 import type { ToolCallContext, ToolProvider, ToolRegistry } from '../tools/index.js';
 import { McpConnection, type ServerTool } from './mcp-connection.js';
+import { confinedLaunch, describeConfinement, probeOsSandbox, type Launch, type OsSandbox } from './os-sandbox.js';
 import { approveRegistration, auditRegistration, describeServer } from './server-registration.js';
 import { ServerListFile } from './server-list-file.js';
 import { cleanInputSchema, exposedToolName, unexposableReason } from './tool-naming.js';
@@ -18,7 +19,11 @@ export interface McpClientsOptions {
   services: SandboxServices;
   /** How long boot waits for the servers to start; slower ones register their tools when they are up. */
   bootWaitMs?: number;
+  /** Where bubblewrap is (the `bwrapPath` setting); looked up on PATH when unset. */
+  bwrapPath?: string;
 }
+
+type StdioTransport = Extract<McpTransportConfig, { kind: 'stdio' }>;
 
 interface ExposedTool {
   connection: McpConnection;
@@ -60,8 +65,12 @@ export class McpClients implements Disposable {
   private readonly file: ServerListFile;
   private exposed = new Map<string, ExposedTool>();
   private skipped = new Map<string, string[]>();
+  /** Whether native servers can be confined here: probed once, before any server starts. */
+  private readonly probing: Promise<OsSandbox>;
+  private sandbox: OsSandbox | null = null;
 
   constructor(private readonly options: McpClientsOptions) {
+    this.probing = probeOsSandbox(options.bwrapPath).then((sandbox) => (this.sandbox = sandbox));
     this.file = new ServerListFile(join(options.dataDir, 'mcp-servers.json'));
     for (const config of this.file.read()) this.connections.set(config.name, this.connectionFor(config));
     this.provider = {
@@ -73,6 +82,7 @@ export class McpClients implements Disposable {
 
   /** Starts every registered server; boot waits a bounded time, the rest come up in the background. */
   async start(): Promise<void> {
+    await this.probing;
     const started = Promise.allSettled([...this.connections.values()].map((connection) => connection.connect()));
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.bootWaitMs ?? 5_000)));
@@ -89,7 +99,12 @@ export class McpClients implements Disposable {
    * by the caller), then the server is added; both are audited.
    */
   async register(config: McpServerConfig, approved: boolean): Promise<McpServerStatus> {
-    await approveRegistration(this.options.services, config, approved);
+    const { transport } = config;
+    const refused = transport.kind === 'stdio' ? transport.folders.find((folder) => !isAbsolute(folder) || resolve(folder) === resolve('/')) : undefined;
+    if (refused !== undefined) throw new KernelError('INVALID_REQUEST', `allowed folders must be absolute paths below the root, got "${refused}"`);
+    const sandbox = await this.probing;
+    const confinement = transport.kind === 'stdio' ? describeConfinement(sandbox, transport) : null;
+    await approveRegistration(this.options.services, config, approved, confinement);
     const status = await this.add(config);
     auditRegistration(this.options.services, 'mcp.servers.add', config.name, 'ok', `registered ${config.name}: ${describeServer(config)} (${status.health})`);
     return status;
@@ -128,6 +143,8 @@ export class McpClients implements Disposable {
   /** For kernel.info: a file that did not load, servers that are down, tools that could not be offered. */
   warnings(): string[] {
     const warnings = this.file.loadProblem ? [this.file.loadProblem] : [];
+    const native = [...this.connections.values()].filter((connection) => connection.config.transport.kind === 'stdio');
+    if (this.sandbox?.kind === 'none' && native.length > 0) warnings.push(`MCP servers ${native.map((c) => c.name).join(', ')}: ${this.sandbox.warning}`);
     for (const connection of this.connections.values()) {
       if (connection.health === 'unhealthy') warnings.push(`MCP server ${connection.name} is unhealthy: ${connection.error}`);
       for (const reason of this.skipped.get(connection.name) ?? []) warnings.push(`MCP server ${connection.name}: ${reason}`);
@@ -136,7 +153,14 @@ export class McpClients implements Disposable {
   }
 
   private connectionFor(config: McpServerConfig): McpConnection {
-    return new McpConnection(config, { version: this.options.version, onDidListTools: () => this.refresh() });
+    return new McpConnection(config, { version: this.options.version, onDidListTools: () => this.refresh(), launch: (transport) => this.launch(transport) });
+  }
+
+  /** The server's own command where nothing can confine it; bwrap around it where bubblewrap works. */
+  private async launch(transport: StdioTransport): Promise<Launch> {
+    const sandbox = await this.probing;
+    if (sandbox.kind === 'none') return { command: transport.command, args: transport.args, env: transport.env, ...(transport.cwd ? { cwd: transport.cwd } : {}) };
+    return confinedLaunch(sandbox.bwrap, transport, this.options.dataDir);
   }
 
   private save(): void {
@@ -193,7 +217,16 @@ export class McpClients implements Disposable {
       skipped: this.skipped.get(connection.name) ?? [],
       restarts: connection.restarts,
       checkedAt: connection.checkedAt,
+      ...this.confinement(connection.config.transport),
     };
+  }
+
+  private confinement(transport: McpTransportConfig): Pick<McpServerStatus, 'sandbox' | 'network' | 'sandboxWarning'> {
+    if (transport.kind === 'http') return { sandbox: 'none', network: true, sandboxWarning: null };
+    const sandbox = this.sandbox ?? { kind: 'none', warning: 'checking whether bubblewrap can confine native MCP servers' };
+    return sandbox.kind === 'bubblewrap'
+      ? { sandbox: 'bubblewrap', network: transport.network, sandboxWarning: null }
+      : { sandbox: 'none', network: true, sandboxWarning: sandbox.warning };
   }
 
   private async invoke(name: string, args: Record<string, unknown>, context: ToolCallContext): Promise<unknown> {

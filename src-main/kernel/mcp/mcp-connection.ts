@@ -6,6 +6,7 @@ import { ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/
 import type { McpServerConfig, McpServerHealth } from '../../../src-shared/index.js';
 import type { Disposable } from '../core/disposable.js';
 import { KernelError } from '../core/kernel-error.js';
+import type { Launch } from './os-sandbox.js';
 
 /** One tool as the server listed it. */
 export interface ServerTool {
@@ -43,7 +44,12 @@ export class McpConnection implements Disposable {
 
   constructor(
     readonly config: McpServerConfig,
-    private readonly options: { version: string; onDidListTools: () => void },
+    private readonly options: {
+      version: string;
+      onDidListTools: () => void;
+      /** The process to start for a stdio server: its command, or bwrap around it. */
+      launch: (transport: Extract<McpServerConfig['transport'], { kind: 'stdio' }>) => Promise<Launch>;
+    },
   ) {}
 
   get name(): string {
@@ -69,7 +75,7 @@ export class McpConnection implements Disposable {
     client.onclose = () => this.lost(client);
     const timeout = this.config.timeoutMs;
     try {
-      await client.connect(this.transport(), { timeout });
+      await client.connect(await this.transport(), { timeout });
       this.tools = client.getServerCapabilities()?.tools ? await listTools(client, timeout) : [];
     } catch (error) {
       this.starting = null;
@@ -90,11 +96,12 @@ export class McpConnection implements Disposable {
     return client;
   }
 
-  private transport(): Transport {
+  private async transport(): Promise<Transport> {
     const spec = this.config.transport;
     if (spec.kind === 'http') return new StreamableHTTPClientTransport(new URL(spec.url), { requestInit: { headers: spec.headers } });
     // The SDK adds a minimal inherited environment (PATH, HOME, ...) to these variables.
-    const stdio = new StdioClientTransport({ command: spec.command, args: spec.args, env: spec.env, stderr: 'pipe', ...(spec.cwd ? { cwd: spec.cwd } : {}) });
+    const launch = await this.options.launch(spec);
+    const stdio = new StdioClientTransport({ command: launch.command, args: launch.args, env: launch.env, stderr: 'pipe', ...(launch.cwd ? { cwd: launch.cwd } : {}) });
     stdio.stderr?.on('data', (chunk: Buffer) => (this.stderrTail = (this.stderrTail + String(chunk)).slice(-STDERR_TAIL)));
     return stdio;
   }

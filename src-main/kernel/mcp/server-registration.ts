@@ -12,7 +12,8 @@ export function describeServer(config: McpServerConfig): string {
   if (transport.kind === 'http') return `the MCP endpoint ${transport.url}`;
   const words = [transport.command, ...transport.args].map((word) => (/^[\w@%+=:,./-]+$/.test(word) ? word : JSON.stringify(word)));
   const env = Object.keys(transport.env);
-  return `\`${words.join(' ')}\`${transport.cwd ? ` in ${transport.cwd}` : ''}${env.length > 0 ? ` with ${env.join(', ')} set` : ''}`;
+  const allowed = [...(transport.network ? ['network'] : []), ...transport.folders];
+  return `\`${words.join(' ')}\`${transport.cwd ? ` in ${transport.cwd}` : ''}${env.length > 0 ? ` with ${env.join(', ')} set` : ''}${allowed.length > 0 ? ` (allowed: ${allowed.join(', ')})` : ''}`;
 }
 
 const DENIED_BY: Record<string, string> = {
@@ -20,20 +21,26 @@ const DENIED_BY: Record<string, string> = {
   timeout: 'nobody answered the request in time',
   'no-approver': 'no approver (the UI or `amk grants watch`) is attached to ask: attach one, or approve it yourself with `amk mcp-servers add ... --yes`',
   policy: 'the policy does not allow it',
+  busy: 'too many registrations already wait for the user',
 };
 
 /**
  * A server is a native command run with the user's rights, so registering one is asked like a
  * capability (`mcp-server:NAME`, through the grant broker the UI and `amk grants watch` answer),
- * unless the caller says the user approved it already. The decision is audited; no grant is kept,
- * so the next registration under that name is asked again.
+ * unless the caller says the user approved it already. The question says whether bubblewrap
+ * confines it (`confinement`, null for an HTTP endpoint). The decision is audited; no grant is
+ * kept, so the next registration under that name is asked again.
  */
-export async function approveRegistration(services: SandboxServices, config: McpServerConfig, approved: boolean): Promise<void> {
+export async function approveRegistration(services: SandboxServices, config: McpServerConfig, approved: boolean, confinement: string | null): Promise<void> {
   const what = describeServer(config);
+  const runs = confinement === null ? `talks to ${what}` : `runs ${what} outside the Wasm sandbox, with your rights (${confinement})`;
   const need: NeededCapability = {
     capability: `mcp-server:${config.name}`,
     parsed: { kind: 'mcp-server', name: config.name },
-    summary: `run ${what} with your rights, as the MCP server ${config.name}`,
+    summary:
+      confinement === null
+        ? `send tool calls to ${what}, as the MCP server ${config.name}`
+        : `run ${what} as the MCP server ${config.name}: it runs outside the Wasm sandbox, with your rights (${confinement})`,
     risk: 'high',
   };
   const record = (outcome: 'allowed' | 'denied', reason: string): void => {
@@ -45,7 +52,7 @@ export async function approveRegistration(services: SandboxServices, config: Mcp
       argsDigest: digestArgs(config),
       capability: need.capability,
       outcome,
-      reason: `${reason}: ${what}`.slice(0, 500),
+      reason: `${reason}: ${what}${confinement ? `; ${confinement}` : ''}`.slice(0, 500),
       resultBytes: null,
       durationMs: null,
     });
@@ -58,15 +65,16 @@ export async function approveRegistration(services: SandboxServices, config: Mcp
       agentName: `Register MCP server ${config.name}`,
       // Identical asks share one answer: two registrations under one name but with other commands must not.
       tool: `mcp.servers.add#${digestArgs(config).slice(0, 12)}`,
-      args: { name: config.name, run: what },
+      args: { name: config.name, run: what, ...(confinement === null ? {} : { confinement }) },
       policy: 'strict',
       signal: new AbortController().signal,
     },
     need,
   );
-  if (answer.decision === 'deny') {
+  // A standing deny is not recorded for a registration: every deny answer refuses this one.
+  if (answer.decision === 'deny' || answer.decision === 'deny-session' || answer.decision === 'deny-always') {
     record('denied', DENIED_BY[answer.by]!);
-    throw new KernelError('CAPABILITY_DENIED', `registering the MCP server ${config.name} runs ${what} with your rights, and ${DENIED_BY[answer.by]}`, {
+    throw new KernelError('CAPABILITY_DENIED', `registering the MCP server ${config.name} ${runs}, and ${DENIED_BY[answer.by]}`, {
       capability: need.capability,
       by: answer.by,
     });
