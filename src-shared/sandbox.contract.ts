@@ -4,13 +4,19 @@ import { Capability } from './capability.contract.js';
 export const GrantScope = z.enum(['once', 'session', 'always']);
 export type GrantScope = z.infer<typeof GrantScope>;
 
-/** A capability the user granted to one agent, for one tool or all (`*`). */
+/** A grant allows; a standing deny refuses the capability at once, without asking again. */
+export const GrantEffect = z.enum(['allow', 'deny']);
+export type GrantEffect = z.infer<typeof GrantEffect>;
+
+/** A capability the user granted to one agent, for one tool or all (`*`), or a standing deny of it. */
 export const Grant = z.object({
   id: z.string(),
   agentId: z.string(),
   tool: z.string(),
   capability: Capability,
   scope: GrantScope,
+  /** Absent: allow (grants saved before standing denies existed have no effect field). */
+  effect: GrantEffect.optional(),
   grantedAt: z.number(),
   uses: z.number().int().nonnegative(),
   lastUsedAt: z.number().nullable(),
@@ -40,7 +46,8 @@ export const GrantRequest = z.object({
 });
 export type GrantRequest = z.infer<typeof GrantRequest>;
 
-export const GrantDecision = z.enum(['allow-once', 'allow-session', 'allow-always', 'deny']);
+/** `deny` refuses this call; `deny-session` and `deny-always` also record a standing deny, so the agent is not asked about it again. */
+export const GrantDecision = z.enum(['allow-once', 'allow-session', 'allow-always', 'deny', 'deny-session', 'deny-always']);
 export type GrantDecision = z.infer<typeof GrantDecision>;
 
 /** Named policies bounding what an agent may even ask for. */
@@ -57,7 +64,8 @@ export const AuditRecord = z.object({
   /** sha256 of the canonical JSON of the arguments: what was asked, without storing secrets. */
   argsDigest: z.string().nullable(),
   capability: z.string().nullable(),
-  outcome: z.enum(['ok', 'error', 'denied', 'allowed', 'timeout']),
+  /** `revoked`: the user withdrew a grant or a standing deny (not a denial of anything an agent asked). */
+  outcome: z.enum(['ok', 'error', 'denied', 'allowed', 'timeout', 'revoked']),
   reason: z.string(),
   resultBytes: z.number().int().nonnegative().nullable(),
   durationMs: z.number().nonnegative().nullable(),

@@ -17,7 +17,7 @@ export function ownsProcess(kernel: Kernel, caller: ExternalProcess, info: Proce
 export function mayRead(kernel: Kernel, caller: ExternalProcess, info: ProcessInfo): boolean {
   if (ownsProcess(kernel, caller, info)) return true;
   return kernel.sandbox.grants.list().some((grant) => {
-    if (grant.agentId !== caller.agentId) return false;
+    if (grant.effect === 'deny' || grant.agentId !== caller.agentId) return false;
     const parsed = parseCapability(grant.capability);
     return typeof parsed !== 'string' && parsed.kind === 'proc' && (parsed.pid === info.pid || parsed.agent === info.agentId);
   });

@@ -19,6 +19,7 @@ const DENIED_BY: Record<string, string> = {
   timeout: 'nobody answered the request in time',
   'no-approver': 'no approver (UI or `amk grants watch`) is attached to ask; grant it ahead with `amk grants add`',
   policy: "the agent's sandbox policy does not allow it",
+  busy: 'too many of its requests already wait for the user: it was not asked (try again once those are answered)',
 };
 
 /**
@@ -64,6 +65,13 @@ export async function authorizeNeeds(
       record('denied', refused);
       throw new KernelError('CAPABILITY_DENIED', `${tool.name} needs to ${need.summary} (${need.capability}), and ${refused}`, { capability: need.capability, by: 'policy' });
     }
+    // A standing deny (session or always) refuses at once: the user said not to ask again.
+    const standing = services.grants.denial(context.agentId, tool.name, need.parsed);
+    if (standing) {
+      const why = `refused by standing deny ${standing.id} (${standing.scope}); revoke it in the Sandbox view's grants to be asked again`;
+      record('denied', why);
+      throw new KernelError('CAPABILITY_DENIED', `${tool.name} needs to ${need.summary} (${need.capability}), and it was ${why}`, { capability: need.capability, by: 'standing-deny' });
+    }
     const existing = services.grants.use(context.agentId, tool.name, need.parsed);
     if (existing) {
       record('allowed', `grant ${existing.id} (${existing.scope})`);
@@ -75,6 +83,16 @@ export async function authorizeNeeds(
       answer = await services.broker.ask({ ...context, tool: tool.name, args }, need);
     } finally {
       context.onBlocked?.(null);
+    }
+    if (answer.decision === 'deny-session' || answer.decision === 'deny-always') {
+      // Identical asks share one answer: the first call records the standing deny, the others find it.
+      const scope = answer.decision === 'deny-always' ? 'always' : 'session';
+      const deny = services.grants.denial(context.agentId, tool.name, need.parsed) ?? services.grants.addDeny(context.agentId, tool.name, need.capability, scope);
+      record('denied', `the user denied it (standing deny ${deny.id}, ${deny.scope})`);
+      throw new KernelError('CAPABILITY_DENIED', `${tool.name} needs to ${need.summary} (${need.capability}), and the user denied it (${deny.scope === 'always' ? 'never' : 'for this session'})`, {
+        capability: need.capability,
+        by: answer.by,
+      });
     }
     if (answer.decision === 'deny') {
       record('denied', DENIED_BY[answer.by]!);

@@ -12,6 +12,8 @@ const SavedGrants = z.object({ version: z.literal(2), grants: z.array(z.object({
 
 /** What a grant's MAC covers: who may do what (the use counters are bookkeeping, not authority). */
 function grantMac(key: Buffer, grant: Grant): string {
+  // A standing deny has its own domain tag, so a deny's MAC never verifies an allow (and the MACs of grants saved before denies existed still hold).
+  if (grant.effect === 'deny') return keyedDigest(key, JSON.stringify(['amk-deny/v1', grant.id, grant.agentId, grant.tool, grant.capability, grant.scope, grant.grantedAt]));
   return keyedDigest(key, JSON.stringify(['amk-grant/v1', grant.id, grant.agentId, grant.tool, grant.capability, grant.scope, grant.grantedAt]));
 }
 
@@ -25,6 +27,8 @@ function sameMac(expected: string, actual: string): boolean {
  * The user's grants, per agent, tool and capability. `always` grants persist in
  * `<data dir>/grants.json`, each MACed with the kernel key; `session` grants last until the kernel
  * stops; `once` is used up by one call. No grant reaches the protected roots (the data directory).
+ * Standing denies (`effect: deny`, scope session or always) live beside the grants, saved and MACed
+ * the same way, and are revoked the same way; they never count as a grant.
  */
 export class GrantStore {
   private readonly grants = new Map<string, Grant>();
@@ -119,10 +123,44 @@ export class GrantStore {
     this.emit({ type: 'grant.revoked', grantId });
   }
 
-  /** The grant that covers this need, if any; a `once` grant is consumed. */
+  /** Records a standing deny: this agent's calls of this tool needing this capability are refused without asking. */
+  addDeny(agentId: string, tool: string, capability: string, scope: 'session' | 'always'): Grant {
+    if (typeof parseCapability(capability) === 'string') throw new KernelError('INVALID_REQUEST', `not a capability: ${capability}`);
+    const deny: Grant = {
+      id: `d-${randomBytes(4).toString('hex')}`,
+      agentId,
+      tool,
+      capability,
+      scope,
+      effect: 'deny',
+      grantedAt: Date.now(),
+      uses: 0,
+      lastUsedAt: null,
+    };
+    this.grants.set(deny.id, deny);
+    if (scope === 'always') this.save();
+    this.emit({ type: 'grant.added', grant: deny });
+    return { ...deny };
+  }
+
+  /** The standing deny that matches this need, if any (counted as a use). */
+  denial(agentId: string, tool: string, need: ParsedCapability): Grant | null {
+    for (const deny of this.grants.values()) {
+      if (deny.effect !== 'deny' || deny.agentId !== agentId || (deny.tool !== '*' && deny.tool !== tool)) continue;
+      const parsed = parseCapability(deny.capability);
+      if (typeof parsed === 'string' || !covers(parsed, need)) continue;
+      deny.uses++;
+      deny.lastUsedAt = Date.now();
+      this.emit({ type: 'grant.used', grantId: deny.id, uses: deny.uses });
+      return { ...deny };
+    }
+    return null;
+  }
+
+  /** The grant that covers this need, if any; a `once` grant is consumed. Standing denies are never a grant. */
   use(agentId: string, tool: string, need: ParsedCapability): Grant | null {
     for (const grant of this.grants.values()) {
-      if (grant.agentId !== agentId || (grant.tool !== '*' && grant.tool !== tool)) continue;
+      if (grant.effect === 'deny' || grant.agentId !== agentId || (grant.tool !== '*' && grant.tool !== tool)) continue;
       const parsed = parseCapability(grant.capability);
       if (typeof parsed === 'string' || !covers(parsed, need) || this.refusal(need)) continue;
       grant.uses++;

@@ -6,3 +6,5 @@ export { GrantStore } from './grant-store.js';
 export { GrantBroker } from './grant-broker.js';
 export { normalizeGrantCapability, resolveRealPath, type NeededCapability } from './capability-check.js';
 export { declaredMemories } from './wasm-memory.js';
+export { declaredImports, type WasmImport } from './wasm-memory.js';
+export { WASI_FUNCTIONS, WASI_MODULE } from './wasi-subset.js';

@@ -76,8 +76,9 @@ export class Sandbox implements Disposable {
       name: grant?.tool ?? '*',
       argsDigest: null,
       capability: grant?.capability ?? null,
-      outcome: 'denied',
-      reason: `revoked by the user (${grantId})`,
+      // Its own outcome: a revoke denies nothing an agent asked, so it is not counted with the denials.
+      outcome: 'revoked',
+      reason: `revoked by the user (${grant?.effect === 'deny' ? 'standing deny ' : ''}${grantId})`,
       resultBytes: null,
       durationMs: null,
     });
