@@ -1,10 +1,12 @@
 import { useEffect } from 'react';
 import { useKernelStore } from './store/kernel-store.js';
+import { usePersistedView } from './store/saved-view.js';
 import { selectCurrentRequest } from './store/sandbox.selectors.js';
 import { selectConnection, selectTheme, selectView } from './store/selectors.js';
 import type { ViewId } from './store/ui.slice.js';
 import { AppHeader, panelId, tabId } from './views/app-header.js';
 import { GrantDialog } from './views/dialogs/grant-dialog.js';
+import { ToolReviewDialog } from './views/dialogs/tool-review-dialog.js';
 import { ConnectionNotice, ErrorBanner } from './views/error-banner.js';
 import { GalleryView } from './views/gallery/gallery-view.js';
 import { InstallDialog } from './views/gallery/install-dialog.js';
@@ -12,6 +14,7 @@ import { KvMemoryView } from './views/memory/kv-memory-view.js';
 import { ModelsView } from './views/models/models-view.js';
 import { SandboxView } from './views/sandbox/sandbox-view.js';
 import { StatusBar } from './views/status-bar.js';
+import { KillDialog } from './views/task-manager/kill-dialog.js';
 import { ReniceDialog } from './views/task-manager/renice-dialog.js';
 import { TaskManagerView } from './views/task-manager/task-manager-view.js';
 import { TokenGate } from './views/token-gate.js';
@@ -48,12 +51,22 @@ function CurrentView({ view }: { view: ViewId }) {
   }
 }
 
+/** localStorage, or null where the page may not use it (it throws when storage is off). */
+function pageStorage(): Storage | null {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
 export function App({ onConnect, onReconnect }: AppProps) {
   useDocumentTheme();
+  usePersistedView(pageStorage());
   const connection = useKernelStore(selectConnection);
   const hasSnapshot = useKernelStore((state) => state.info !== null);
   const view = useKernelStore(selectView);
-  const modalOpen = useKernelStore((state) => state.installing !== null || state.renicing !== null || selectCurrentRequest(state) !== undefined);
+  const modalOpen = useKernelStore((state) => state.installing !== null || state.renicing !== null || state.killing !== null || state.toolPackages.review !== null || selectCurrentRequest(state) !== undefined);
 
   if (connection.status === 'needs-token' || connection.status === 'failed') {
     return <TokenGate onConnect={onConnect} />;
@@ -83,6 +96,8 @@ export function App({ onConnect, onReconnect }: AppProps) {
       </div>
       <InstallDialog />
       <ReniceDialog />
+      <KillDialog />
+      <ToolReviewDialog />
       <GrantDialog />
     </>
   );

@@ -137,6 +137,7 @@ export function createKernelBridge(store: KernelStoreApi, { connector }: KernelB
       if (timer !== null) clearTimeout(timer);
       flush();
       actions().setImporter(null);
+      actions().setToolStager(null);
       client.close();
     };
     connection.onClose((reason) => {
@@ -148,6 +149,7 @@ export function createKernelBridge(store: KernelStoreApi, { connector }: KernelB
     session = { client, stop };
     actions().connectionOpened(client);
     actions().setImporter(connection.importModelFile ?? null);
+    actions().setToolStager(connection.stageToolPackage ?? null);
     await synchronise(true);
   }
 

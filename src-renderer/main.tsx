@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app.js';
 import { createKernelBridge } from './kernel-bridge.js';
 import { kernelStore } from './store/kernel-store.js';
+import { savedView } from './store/saved-view.js';
 import type { Theme } from './store/ui.slice.js';
 import { connectorFor } from './transport/kernel-connector.js';
 import './styles/base.css';
@@ -29,6 +30,14 @@ const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
 
 kernelStore.getState().setTheme(savedTheme());
+const view = (() => {
+  try {
+    return savedView(localStorage);
+  } catch {
+    return null;
+  }
+})();
+if (view) kernelStore.getState().showView(view);
 const bridge = createKernelBridge(kernelStore, { connector: connectorFor(window) });
 bridge.start();
 window.addEventListener('pagehide', () => bridge.dispose());

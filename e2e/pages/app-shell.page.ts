@@ -20,10 +20,18 @@ export class AppShell {
     return this.page.getByRole('contentinfo').getByLabel('Kernel status');
   }
 
-  /** Waits for the kernel's snapshot to be on screen. */
-  async ready(): Promise<TaskManagerPage> {
+  /** Waits for the kernel's snapshot to be on screen, in whichever view was selected last. */
+  async connected(): Promise<void> {
     await this.page.getByRole('tablist', { name: 'Views' }).waitFor({ timeout: UI_TIMEOUT });
-    return new TaskManagerPage(this.page);
+  }
+
+  /**
+   * Waits for the kernel's snapshot, then shows the Task Manager: the app reopens the view selected
+   * last (kept in the window's storage, which Electron keeps between runs).
+   */
+  async ready(): Promise<TaskManagerPage> {
+    await this.connected();
+    return this.openTaskManager();
   }
 
   async openTaskManager(): Promise<TaskManagerPage> {
@@ -68,8 +76,32 @@ export class AppShell {
     });
   }
 
+  /** The document's width and the window's: equal when nothing scrolls the page sideways. */
+  async horizontalExtent(): Promise<[number, number]> {
+    return this.page.evaluate(() => {
+      const page = globalThis as unknown as { innerWidth: number; document: { documentElement: { scrollWidth: number } } };
+      return [page.document.documentElement.scrollWidth, page.innerWidth] as [number, number];
+    });
+  }
+
+  /**
+   * Whether the element is wholly inside the window and on top at its centre (not covered, not cut
+   * off by a scrolled panel): what a user can see and click.
+   */
+  async isOnScreen(locator: Locator): Promise<boolean> {
+    return locator.evaluate((element) => {
+      const page = globalThis as unknown as { innerWidth: number; innerHeight: number; document: { elementFromPoint(x: number, y: number): unknown } };
+      const box = (element as unknown as { getBoundingClientRect(): { left: number; top: number; right: number; bottom: number; width: number; height: number } }).getBoundingClientRect();
+      if (box.width === 0 || box.height === 0 || box.left < 0 || box.top < 0 || box.right > page.innerWidth || box.bottom > page.innerHeight) return false;
+      const hit = page.document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      return hit === element || (element as unknown as { contains(node: unknown): boolean }).contains(hit);
+    });
+  }
+
+  /** The theme switch is labelled by what it does: it offers the other theme. */
   async setLightTheme(light: boolean): Promise<void> {
-    const toggle = this.page.getByRole('button', { name: 'Light theme' });
-    if ((await toggle.getAttribute('aria-pressed')) !== String(light)) await toggle.click();
+    const toggle = this.page.getByRole('button', { name: light ? 'Switch to light theme' : 'Switch to dark theme' });
+    if ((await toggle.count()) > 0) await toggle.click();
+    await this.page.getByRole('button', { name: light ? 'Switch to dark theme' : 'Switch to light theme' }).waitFor({ timeout: UI_TIMEOUT });
   }
 }

@@ -1,7 +1,7 @@
 import type { Locator, Page } from 'playwright';
 import { UI_TIMEOUT } from './wait.js';
 
-export type GrantAnswer = 'Allow once' | 'Allow for this session' | 'Allow always' | 'Deny';
+export type GrantAnswer = 'Allow once' | 'Allow for this session' | 'Allow always' | 'Deny' | 'Deny for this session' | 'Never';
 
 /** The modal an agent's capability request raises, wherever the user is. */
 export class GrantDialogPage {

@@ -39,7 +39,7 @@ export class InstallDialogPage {
 
   /** Approves, starts, and waits for the dialog to close. */
   async start(): Promise<void> {
-    await this.dialog.getByRole('button', { name: /^(Start|Approve and start)$/ }).click();
+    await this.dialog.getByRole('button', { name: /^(Start|Start without these permissions|Grant \d+ permissions? and start)$/ }).click();
     await this.dialog.waitFor({ state: 'detached', timeout: UI_TIMEOUT });
   }
 

@@ -56,7 +56,7 @@ export class TaskManagerPage {
 
   /** The row's exit status ("exit 137: killed"), shown on its state badge once it has finished. */
   async exitOf(pid: number): Promise<string | null> {
-    return this.row(pid).getByText(/^(exited|crashed)$/).getAttribute('title');
+    return this.row(pid).getByText(/^(exited|killed|crashed)$/).getAttribute('title');
   }
 
   async priorityClassOf(pid: number): Promise<string> {
@@ -88,8 +88,17 @@ export class TaskManagerPage {
     return new ReniceDialogPage(this.page);
   }
 
+  /** Kill asks first: this confirms in the dialog, and waits for the dialog to close. */
   async kill(pid: number): Promise<void> {
     await this.row(pid).getByRole('button', { name: `Kill process ${pid}` }).click();
+    const dialog = this.page.getByRole('dialog', { name: new RegExp(`^Kill .*\\(pid ${pid}\\)\\?`) });
+    await dialog.getByRole('button', { name: 'Kill', exact: true }).click();
+    await dialog.waitFor({ state: 'detached' });
+  }
+
+  /** The state badge's text: "killed" for a killed process (data-state stays "exited"). */
+  async stateLabelOf(pid: number): Promise<string> {
+    return this.row(pid).getByRole('cell').nth(CELL.state).innerText();
   }
 
   async suspend(pid: number): Promise<void> {

@@ -83,4 +83,43 @@ export function sandboxScenarios(app: () => AppUnderTest): void {
     await screenshot('sandbox-denied');
     await sandbox.filterAudit('');
   });
+
+  it('"Deny for this session" is listed with the grants and refuses the next call without asking, until revoked', async () => {
+    const { page, world, screenshot } = app();
+    const shell = new AppShell(page);
+    const capability = fetcherCapability(world.page.port);
+    const taskManager = await shell.openTaskManager();
+
+    const first = await taskManager.installFromDock(fetcher.name);
+    await first.setTask('fetch, and be told no');
+    await first.start();
+    const denied = await taskManager.waitForNewProcess(fetcher.name, await taskManager.pidsOf(fetcher.name));
+    await shell.grantDialog.waitForRequest();
+    await shell.grantDialog.answer('Deny for this session');
+    await taskManager.openConsole(denied);
+    await expectText(shell.console.output(denied), /← http_get failed: CAPABILITY_DENIED: .*denied it \(for this session\)/);
+
+    const sandbox = await shell.openSandbox();
+    await expectText(sandbox.grantRows(capability), /Fetcher[\s\S]*denied this session/);
+    await screenshot('sandbox-standing-deny');
+
+    await shell.openTaskManager();
+    const known = await taskManager.pidsOf(fetcher.name);
+    const again = await taskManager.installFromDock(fetcher.name);
+    await again.setTask('fetch, asking nobody');
+    await again.start();
+    const refused = await taskManager.waitForNewProcess(fetcher.name, known);
+    await taskManager.openConsole(refused);
+    await expectText(shell.console.output(refused), /← http_get failed: CAPABILITY_DENIED: .*standing deny/);
+    expect(await shell.grantDialog.dialog.count()).toBe(0);
+    expect(world.page.requests).toEqual(['GET /page']);
+
+    await shell.openSandbox();
+    await expectAtLeast(sandbox.auditRows('http_get', 'by standing deny'), 1);
+    await sandbox.revokeDeny(capability, fetcher.name);
+    await expect.poll(() => sandbox.grantRows(capability).count(), { timeout: UI_TIMEOUT }).toBe(0);
+    await sandbox.filterAudit('', 'Revoked');
+    await expectAtLeast(sandbox.auditRows('revoked by the user'), 2);
+    await sandbox.filterAudit('');
+  });
 }

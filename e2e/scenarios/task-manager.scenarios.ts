@@ -55,6 +55,7 @@ export function taskManagerScenarios(app: () => AppUnderTest): void {
     await taskManager.kill(pid!);
     await taskManager.waitForState(pid!, ['exited']);
     expect(await taskManager.exitOf(pid!)).toMatch(/^exit 137: killed/);
+    expect(await taskManager.stateLabelOf(pid!)).toBe('killed');
     await screenshot('task-manager-killed');
   });
 

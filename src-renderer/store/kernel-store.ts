@@ -11,6 +11,7 @@ import { applyProcessEvent, createProcessesSlice, processTableOf } from './proce
 import { applySandboxEvent, createSandboxSlice, sandboxOf } from './sandbox.slice.js';
 import { applySchedulerEvent, createSchedulerSlice, schedulerFromProcesses } from './scheduler.slice.js';
 import { createClientTokensSlice } from './tokens.slice.js';
+import { createToolsSlice } from './tools.slice.js';
 import type { EventsSlice, KernelStore, SliceCreator } from './store-types.js';
 import { createUiSlice } from './ui.slice.js';
 
@@ -76,6 +77,7 @@ export function createKernelStore() {
         ...createSandboxSlice(...args),
         ...createClientTokensSlice(...args),
         ...createModelsSlice(...args),
+        ...createToolsSlice(...args),
         ...createUiSlice(...args),
         ...createEventsSlice(...args),
       }),

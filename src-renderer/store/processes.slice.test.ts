@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AgentManifest, KernelClient, KernelEvent, KernelEventBody, ProcessInfo } from '../../src-shared/index.js';
 import { emptyCounters, freshProcessInfo } from '../../src-shared/index.js';
 import { createKernelStore } from './kernel-store.js';
-import { selectVisiblePids } from './selectors.js';
+import { selectProcessTotals, selectVisiblePids } from './selectors.js';
 
 const T0 = 1_700_000_000_000;
 
@@ -120,5 +120,27 @@ describe('clearing finished processes', () => {
     expect(store.getState().selectedPid).toBeNull();
     store.getState().ingest([stamp({ type: 'proc.reaped', pids: [1] }, T0 + 40)]);
     expect(Object.keys(store.getState().processes)).toEqual(['2']);
+  });
+
+  it('clears KV figures when a process exits, even a swap-out that lands after the exit', () => {
+    const store = createKernelStore();
+    const swapOut = (pid: number, at: number): KernelEvent =>
+      stamp({ type: 'sched.swap', pid, direction: 'out', slot: 0, location: 'ram', bytes: 4096, durationMs: 1, ok: true }, at);
+    store.getState().ingest([
+      stamp({ type: 'proc.spawned', process: processInfo(1, 'one'), manifest }, T0),
+      stamp({ type: 'proc.spawned', process: processInfo(2, 'two'), manifest }, T0),
+      swapOut(1, T0 + 10),
+      swapOut(2, T0 + 10),
+    ]);
+    expect(selectProcessTotals(store.getState()).swappedRamBytes).toBe(8192);
+    store.getState().ingest([stamp({ type: 'proc.exited', pid: 1, state: 'exited', exit: { code: 137, reason: 'killed' } }, T0 + 20)]);
+    store.getState().ingest([stamp({ type: 'proc.exited', pid: 2, state: 'exited', exit: { code: 0, reason: 'answered' } }, T0 + 30), swapOut(2, T0 + 31)]);
+    expect(store.getState().processes[1]?.swap).toBeNull();
+    expect(store.getState().processes[2]?.swap).toBeNull();
+    expect(selectProcessTotals(store.getState()).swappedRamBytes).toBe(0);
+    // A snapshot from the kernel with a finished process still carrying swap shows none either.
+    store.getState().resync({ processes: [{ ...processInfo(3, 'three'), state: 'exited', swap: { location: 'disk', bytes: 10 } }], grants: [], grantRequests: [] });
+    expect(store.getState().processes[3]?.swap).toBeNull();
+    expect(selectProcessTotals(store.getState()).swappedDiskBytes).toBe(0);
   });
 });

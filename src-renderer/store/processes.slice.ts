@@ -1,4 +1,5 @@
 import type { KernelEvent, PriorityClass, ProcessInfo } from '../../src-shared/index.js';
+import { isTerminal } from '../../src-shared/index.js';
 import type { SliceCreator } from './store-types.js';
 
 /** pid → process control block, as the kernel last reported it. Rows keep their identity until they change. */
@@ -37,7 +38,8 @@ export interface ProcessesSlice {
 
 export function processTableOf(list: readonly ProcessInfo[]): ProcessTable {
   const table: Record<number, ProcessInfo> = {};
-  for (const info of list) table[info.pid] = info;
+  // A finished process holds no KV state, whatever a late swap left on its PCB.
+  for (const info of list) table[info.pid] = isTerminal(info.state) && info.swap ? { ...info, swap: null } : info;
   return table;
 }
 
@@ -73,7 +75,8 @@ export function applyProcessEvent(table: ProcessTable, event: KernelEvent): Proc
         memory: { regions: event.regions, contextSize: event.contextSize, pagedOutBlocks: event.pagedOutBlocks, pagedOutTokens: event.pagedOutTokens },
       }));
     case 'sched.swap':
-      if (!event.ok) return table;
+      // A swap-out that lands after the exit (the slot freed for another agent) is not KV the process still holds.
+      if (!event.ok || (table[event.pid] && isTerminal(table[event.pid]!.state))) return table;
       return update(table, event.pid, (info) => ({
         ...info,
         swap: event.direction === 'out' ? { location: event.location, bytes: event.bytes } : null,

@@ -4,7 +4,7 @@ import type { KernelClient } from '../../src-shared/index.js';
 import { auditRecord, grantRequest, stamp } from '../test-support/kernel-fixtures.js';
 import { createKernelStore } from './kernel-store.js';
 import { AUDIT_LIMIT } from './sandbox.slice.js';
-import { selectCurrentRequest, selectGrantIds, selectVisibleAudit, selectWaitingRequestCount } from './sandbox.selectors.js';
+import { selectCurrentRequest, selectDenialCount, selectGrantIds, selectVisibleAudit, selectWaitingRequestCount } from './sandbox.selectors.js';
 
 const grant = (id: string, grantedAt: number) => ({
   id,
@@ -95,5 +95,26 @@ describe('sandbox slice', () => {
     const flood = Array.from({ length: AUDIT_LIMIT + 5 }, () => stamp({ type: 'audit.appended', record: auditRecord() }));
     store.getState().ingest(flood);
     expect(store.getState().sandbox.audit).toHaveLength(AUDIT_LIMIT);
+  });
+
+  it('counts denials and timeouts, not revokes, in the denied badge; revokes have their own filter', () => {
+    const store = createKernelStore();
+    store.getState().ingest([
+      stamp({ type: 'audit.appended', record: auditRecord({ seq: 1, outcome: 'denied' }) }),
+      stamp({ type: 'audit.appended', record: auditRecord({ seq: 2, kind: 'grant', outcome: 'revoked', reason: 'revoked by the user (g-1)' }) }),
+      stamp({ type: 'audit.appended', record: auditRecord({ seq: 3, outcome: 'timeout' }) }),
+    ]);
+    expect(selectDenialCount(store.getState())).toBe(2);
+    store.getState().setAuditFilter({ outcome: 'revoked' });
+    expect(selectVisibleAudit(store.getState()).map((record) => record.seq)).toEqual([2]);
+  });
+
+  it('keeps a standing deny with the grants, and drops it when revoked', () => {
+    const store = createKernelStore();
+    store.getState().ingest([stamp({ type: 'grant.added', grant: { ...grant('d-1', 5), effect: 'deny', scope: 'always' } })]);
+    expect(selectGrantIds(store.getState())).toEqual(['d-1']);
+    expect(store.getState().sandbox.grants['d-1']?.effect).toBe('deny');
+    store.getState().ingest([stamp({ type: 'grant.revoked', grantId: 'd-1' })]);
+    expect(selectGrantIds(store.getState())).toEqual([]);
   });
 });

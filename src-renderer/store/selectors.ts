@@ -89,10 +89,9 @@ export const selectProcessTotals = (state: KernelStore) => {
   let swappedRamBytes = 0;
   let swappedDiskBytes = 0;
   for (const info of Object.values(state.processes)) {
-    if (!isTerminal(info.state)) {
-      live += 1;
-      tokensPerSecond += currentRate(state.rates[info.pid]);
-    }
+    if (isTerminal(info.state)) continue;
+    live += 1;
+    tokensPerSecond += currentRate(state.rates[info.pid]);
     if (info.state === 'running') running += 1;
     if (info.swap?.location === 'ram') swappedRamBytes += info.swap.bytes;
     if (info.swap?.location === 'disk') swappedDiskBytes += info.swap.bytes;
@@ -141,6 +140,8 @@ export const selectErrors = (state: KernelStore) => state.errors;
 export const selectInstalling = (state: KernelStore) => state.installing;
 export const selectRenicing = (state: KernelStore) => state.renicing;
 
+export const selectKilling = (state: KernelStore) => state.killing;
+
 export const selectProcessActions = (state: KernelStore) => ({
   kill: state.kill,
   suspend: state.suspend,
@@ -148,4 +149,5 @@ export const selectProcessActions = (state: KernelStore) => ({
   renice: state.renice,
   select: state.select,
   openRenice: state.openRenice,
+  openKill: state.openKill,
 });

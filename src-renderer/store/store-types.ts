@@ -10,6 +10,7 @@ import type { ProcessesSlice } from './processes.slice.js';
 import type { SandboxSlice } from './sandbox.slice.js';
 import type { SchedulerSlice } from './scheduler.slice.js';
 import type { ClientTokensSlice } from './tokens.slice.js';
+import type { ToolsSlice } from './tools.slice.js';
 import type { UiSlice } from './ui.slice.js';
 
 /** What the bridge reads from the kernel before it starts streaming events. */
@@ -43,6 +44,7 @@ export type KernelStore = ProcessesSlice &
   SandboxSlice &
   ClientTokensSlice &
   ModelsSlice &
+  ToolsSlice &
   UiSlice &
   EventsSlice;
 

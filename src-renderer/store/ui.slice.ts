@@ -8,7 +8,7 @@ export type ViewId = 'task-manager' | 'kv-memory' | 'sandbox' | 'gallery' | 'mod
 export type SortKey = 'pid' | 'name' | 'state' | 'class' | 'slot' | 'rate' | 'tokens' | 'context' | 'kv' | 'tools' | 'uptime';
 export type SortDirection = 'ascending' | 'descending';
 
-export type AuditOutcomeFilter = 'all' | 'denied' | 'error' | 'ok' | 'allowed';
+export type AuditOutcomeFilter = 'all' | 'denied' | 'error' | 'ok' | 'allowed' | 'revoked';
 
 export interface BannerError {
   id: number;
@@ -28,6 +28,8 @@ export interface UiSlice {
   installing: string | null;
   /** The process whose renice dialog is open. */
   renicing: number | null;
+  /** The process whose kill is waiting for the user's confirmation. */
+  killing: number | null;
   auditFilter: { text: string; outcome: AuditOutcomeFilter };
   showView(view: ViewId): void;
   select(pid: number | null): void;
@@ -38,6 +40,7 @@ export interface UiSlice {
   setTheme(theme: Theme): void;
   openInstall(agentId: string | null): void;
   openRenice(pid: number | null): void;
+  openKill(pid: number | null): void;
   setAuditFilter(filter: Partial<UiSlice['auditFilter']>): void;
   /** Puts a failed call (a KernelCallError, or anything thrown) in the banner. */
   raiseError(error: unknown): void;
@@ -62,6 +65,7 @@ export const createUiSlice: SliceCreator<UiSlice> = (set) => {
     errors: [],
     installing: null,
     renicing: null,
+    killing: null,
     auditFilter: { text: '', outcome: 'all' },
     showView: (view) => set({ view }, false, 'ui/view'),
     select: (pid) => set({ selectedPid: pid }, false, 'ui/select'),
@@ -81,6 +85,7 @@ export const createUiSlice: SliceCreator<UiSlice> = (set) => {
     setTheme: (theme) => set({ theme }, false, 'ui/theme'),
     openInstall: (installing) => set({ installing }, false, 'ui/install'),
     openRenice: (renicing) => set({ renicing }, false, 'ui/renice'),
+    openKill: (killing) => set({ killing }, false, 'ui/kill'),
     setAuditFilter: (filter) => set((state) => ({ auditFilter: { ...state.auditFilter, ...filter } }), false, 'ui/audit-filter'),
     raiseError: (error) => {
       const entry: BannerError =

@@ -1,8 +1,10 @@
 import type { AmkBridge, KernelClient, MessageTransport } from '../../src-shared/index.js';
 import { createKernelClient } from '../../src-shared/index.js';
 import type { ModelFileImporter } from '../store/models.slice.js';
+import type { ToolPackageStager } from '../store/tools.slice.js';
 import { uploadModelFile } from './model-upload.js';
 import { createPreloadClient, preloadOf } from './preload-client.js';
+import { uploadToolPackage } from './tool-upload.js';
 import { kernelSocketProtocols, kernelSocketUrl, openWebSocketTransport, rememberToken, takeTokenFromPage, type PageScope } from './websocket-transport.js';
 
 /** An open line to the kernel. */
@@ -12,6 +14,8 @@ export interface KernelConnection {
   onClose(handler: (reason: string) => void): void;
   /** Brings a picked or dropped model file to the kernel; absent where the page cannot. */
   importModelFile?: ModelFileImporter;
+  /** Brings a picked or dropped tool package to the kernel for review; absent where the page cannot. */
+  stageToolPackage?: ToolPackageStager;
 }
 
 /** How the page reaches the kernel: the Electron preload, or the WebSocket of `amk serve`. */
@@ -39,6 +43,11 @@ export function preloadConnector(amk: AmkBridge): KernelConnector {
                 const path = pathForFile(file);
                 if (path === '') return Promise.reject(new Error(`${file.name} has no path on disk: drop it from a folder, or use Choose a GGUF file…`));
                 return client.call('models.import', { path });
+              },
+              stageToolPackage: (file: File) => {
+                const path = pathForFile(file);
+                if (path === '') return Promise.reject(new Error(`${file.name} has no path on disk: drop it from a folder, or use Install a tool…`));
+                return client.call('tools.stage', { path });
               },
             }
           : {}),
@@ -68,6 +77,7 @@ export function webSocketConnector(
         client: createKernelClient(transport),
         onClose: (handler) => transport.onClose(handler),
         importModelFile: (file, onProgress) => uploadModelFile(location, token, file, onProgress),
+        stageToolPackage: (file) => uploadToolPackage(location, token, file),
       };
     },
   };

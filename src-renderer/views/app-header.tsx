@@ -121,12 +121,15 @@ export function AppHeader() {
     <header className="app-header">
       <h1>
         <span className={`dot dot-${connection.status}`} role="img" aria-label={`Connection ${connection.status}`} />
-        Agentic Microkernel
-        {info ? <small>v{info.version}</small> : null}
+        <span className="app-title">
+          Agentic Microkernel
+          {info ? <small> v{info.version}</small> : null}
+        </span>
       </h1>
       <ViewTabs />
-      <button type="button" className="quiet" aria-pressed={theme === 'light'} onClick={() => setTheme(theme === 'light' ? 'dark' : 'light')}>
-        Light theme
+      {/* Labelled by what a click does, so it reads right in either theme. */}
+      <button type="button" className="quiet theme-switch" onClick={() => setTheme(theme === 'light' ? 'dark' : 'light')}>
+        {theme === 'light' ? 'Switch to dark theme' : 'Switch to light theme'}
       </button>
     </header>
   );

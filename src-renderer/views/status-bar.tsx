@@ -56,7 +56,9 @@ export function StatusBar() {
                 loading {loading.path.split(/[\\/]/).pop()} {Math.round(loading.progress * 100)}%
               </span>
             ) : (
-              <span className="model-missing">none loaded{info?.modelError ? `: ${info.modelError}` : ''}</span>
+              <span className="model-missing" title={info?.modelError ?? undefined}>
+                none loaded{info?.modelError ? `: ${info.modelError}` : ''}
+              </span>
             )}{' '}
             <button type="button" className="link" onClick={() => showView('models')}>
               Open Models

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { createPortal } from 'react-dom';
 
 export interface ModalDialogProps {
@@ -12,6 +12,8 @@ export interface ModalDialogProps {
   /** Alert dialogs interrupt (a grant request); plain ones were asked for. */
   role?: 'dialog' | 'alertdialog';
   describedBy?: string;
+  /** The id of the control that asked for this dialog, when focus was elsewhere by the time it opened (after an upload). */
+  returnFocusTo?: string | null;
 }
 
 const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
@@ -21,19 +23,21 @@ const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), select
  * stays inside, Esc cancels, and focus goes back where it was when it closes. The app behind it is
  * made inert by the shell while any modal is open.
  */
-export function ModalDialog({ title, onCancel, children, closeLabel = 'Close', className, role = 'dialog', describedBy }: ModalDialogProps) {
+export function ModalDialog({ title, onCancel, children, closeLabel = 'Close', className, role = 'dialog', describedBy, returnFocusTo }: ModalDialogProps) {
   const titleId = useId();
   const ref = useRef<HTMLDivElement>(null);
   const cancel = useRef(onCancel);
   cancel.current = onCancel;
 
+  const opener = useRef(returnFocusTo);
+  // Read while rendering: by the time effects run the shell has made the app inert, which blurs the opener to <body>.
+  const [previous] = useState(() => (document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null));
   useEffect(() => {
-    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const dialog = ref.current;
     const target = dialog?.querySelector<HTMLElement>('[data-autofocus]') ?? dialog?.querySelector<HTMLElement>(FOCUSABLE);
     target?.focus();
-    return () => previous?.focus();
-  }, []);
+    return () => ((opener.current ? document.getElementById(opener.current) : null) ?? previous)?.focus();
+  }, [previous]);
 
   const onKeyDown = (event: React.KeyboardEvent<HTMLDivElement>): void => {
     if (event.key === 'Escape') {

@@ -3,6 +3,8 @@ import type { ProcessInfo } from '../../../src-shared/index.js';
 import { isTerminal } from '../../../src-shared/index.js';
 import { useKernelStore } from '../../store/kernel-store.js';
 import { selectConsoleText, selectPending, selectProcess, selectSelectedPid } from '../../store/selectors.js';
+import { AgentIcon } from '../common/agent-icon.js';
+import { stateLabel } from '../task-manager/process-state.js';
 
 /** Follows the tail while the reader is at the bottom; leaves them alone once they scroll up. */
 function useFollowTail(text: string) {
@@ -64,9 +66,17 @@ function ProcessConsole({ pid }: { pid: number }) {
     <>
       <div className="panel-head">
         <h2 id="console-title">
-          Console · {info ? `${info.icon} ${info.name}` : 'process'} <span className="muted">pid {pid}</span>
+          Console ·{' '}
+          {info ? (
+            <>
+              <AgentIcon icon={info.icon} /> {info.name}
+            </>
+          ) : (
+            'process'
+          )}{' '}
+          <span className="muted">pid {pid}</span>
         </h2>
-        {info ? <span className={`state state-${info.state}`}>{info.state}</span> : null}
+        {info ? <span className={`state state-${info.state}`}>{stateLabel(info)}</span> : null}
         <button type="button" className="quiet" onClick={() => clear(pid)} disabled={text === ''}>
           Clear
         </button>

@@ -57,6 +57,15 @@ describe('grant dialog', () => {
     expect(call).toHaveBeenCalledWith('grants.decide', { requestId: 'r2', decision: 'deny' });
   });
 
+  it('offers standing denies: "Deny for this session" and "Never"', () => {
+    render(<GrantDialog />);
+    act(() => kernelStore.getState().ingest([request('r1'), request('r2', { agentName: 'Other' })]));
+    fireEvent.click(screen.getByRole('button', { name: 'Deny for this session' }));
+    expect(call).toHaveBeenCalledWith('grants.decide', { requestId: 'r1', decision: 'deny-session' });
+    fireEvent.click(within(screen.getByRole('alertdialog', { name: 'Other asks for access' })).getByRole('button', { name: 'Never' }));
+    expect(call).toHaveBeenCalledWith('grants.decide', { requestId: 'r2', decision: 'deny-always' });
+  });
+
   it('never shows two requests at once, and drops one the kernel settled (a timeout)', () => {
     render(<GrantDialog />);
     act(() => kernelStore.getState().ingest([request('r1'), request('r2', { agentName: 'Other' })]));
@@ -64,5 +73,14 @@ describe('grant dialog', () => {
     act(() => kernelStore.getState().ingest([stamp({ type: 'grant.decided', requestId: 'r1', decision: 'deny', by: 'timeout' })]));
     expect(screen.getByRole('alertdialog', { name: 'Other asks for access' })).toBeTruthy();
     expect(screen.queryByText(/more waiting/)).toBeNull();
+  });
+
+  it('says a native MCP server runs outside the Wasm sandbox, with your rights, and how the kernel confines it', () => {
+    render(<GrantDialog />);
+    const summary = 'run `node server.js` as the MCP server files: it runs outside the Wasm sandbox, with your rights (confined by bubblewrap: no home folder, no network)';
+    act(() => kernelStore.getState().ingest([request('r1', { agentName: 'Register MCP server files', capability: 'mcp-server:files', risk: 'high', summary })]));
+    const dialog = within(screen.getByRole('alertdialog', { name: 'Register MCP server files asks for access' }));
+    expect(dialog.getByText(summary)).toBeTruthy();
+    expect(dialog.getByText('run a native command outside the Wasm sandbox, with your rights (register an MCP server)')).toBeTruthy();
   });
 });

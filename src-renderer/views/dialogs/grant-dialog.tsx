@@ -41,7 +41,7 @@ function accessFacts(parsed: ParsedCapability | string): [string, string][] {
       ];
     case 'mcp-server':
       return [
-        ['Access', 'run a native command with your rights (register an MCP server)'],
+        ['Access', 'run a native command outside the Wasm sandbox, with your rights (register an MCP server)'],
         ['Server', parsed.name],
       ];
     default:
@@ -72,6 +72,9 @@ const DECISIONS: readonly { decision: GrantDecision; label: string; className: s
   { decision: 'allow-session', label: 'Allow for this session', className: '' },
   { decision: 'allow-always', label: 'Allow always', className: '' },
   { decision: 'deny', label: 'Deny', className: 'danger' },
+  // Standing denies: the agent is refused at once next time, until the deny is revoked in Sandbox → Grants.
+  { decision: 'deny-session', label: 'Deny for this session', className: 'danger' },
+  { decision: 'deny-always', label: 'Never', className: 'danger' },
 ];
 
 function RequestDialog({ request, waiting }: { request: GrantRequest; waiting: number }) {

@@ -23,10 +23,23 @@ export function describeCapability(capability: string): string {
     case 'proc':
       return parsed.pid !== null ? `read the results of process ${parsed.pid}` : `read the results of agent ${parsed.agent ?? ''}'s processes`;
     case 'mcp-server':
-      return `run the MCP server ${parsed.name} with your rights`;
+      return `run the MCP server ${parsed.name} outside the sandbox, with your rights`;
     default:
       return capability;
   }
+}
+
+/** Capabilities safe to pre-tick when installing: reading the clock touches nothing of the user's. */
+export function isLowRisk(capability: string): boolean {
+  const parsed = parseCapability(capability);
+  return typeof parsed !== 'string' && parsed.kind === 'clock';
+}
+
+/** The install dialog's start button says what it does: grant what is ticked, or nothing. */
+export function startLabel(requested: number, ticked: number): string {
+  if (requested === 0) return 'Start';
+  if (ticked === 0) return 'Start without these permissions';
+  return `Grant ${ticked} ${ticked === 1 ? 'permission' : 'permissions'} and start`;
 }
 
 export function CapabilityList({ capabilities }: { capabilities: readonly string[] }) {

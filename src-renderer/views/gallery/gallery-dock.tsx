@@ -1,6 +1,7 @@
 import { useKernelStore } from '../../store/kernel-store.js';
 import { selectAgents } from '../../store/selectors.js';
 import { startAgentDrag } from '../common/agent-drag.js';
+import { AgentIcon } from '../common/agent-icon.js';
 
 /** The gallery beside the table: compact cards to drag onto it, each with an Install button. */
 export function GalleryDock() {
@@ -26,7 +27,7 @@ export function GalleryDock() {
               onDragStart={(event) => startAgentDrag(event, agent.id)}
             >
               <span className="icon" aria-hidden="true">
-                {agent.icon}
+                <AgentIcon icon={agent.icon} size={24} />
               </span>
               <span className="dock-text">
                 <span className="dock-name">{agent.name}</span>

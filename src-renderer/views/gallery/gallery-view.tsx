@@ -4,6 +4,7 @@ import { useKernelStore } from '../../store/kernel-store.js';
 import { selectAgents } from '../../store/selectors.js';
 import { startAgentDrag } from '../common/agent-drag.js';
 import { CapabilityList } from './capability-list.js';
+import { AgentIcon } from '../common/agent-icon.js';
 
 function AgentCard({ agent }: { agent: AgentManifest }) {
   const titleId = useId();
@@ -12,7 +13,7 @@ function AgentCard({ agent }: { agent: AgentManifest }) {
     <li className="agent-card" aria-labelledby={titleId} draggable onDragStart={(event) => startAgentDrag(event, agent.id)}>
       <div className="agent-card-head">
         <span className="icon icon-large" aria-hidden="true">
-          {agent.icon}
+          <AgentIcon icon={agent.icon} size={28} />
         </span>
         <div>
           <h3 id={titleId}>{agent.name}</h3>

@@ -1,10 +1,11 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { AgentManifest, GrantScope, PriorityClass as PriorityClassName } from '../../../src-shared/index.js';
 import { GrantScope as GrantScopeSchema, PriorityClass, defaultPriorityClass } from '../../../src-shared/index.js';
 import { useKernelStore } from '../../store/kernel-store.js';
 import { selectAgent, selectInstalling } from '../../store/selectors.js';
 import { ModalDialog } from '../common/modal-dialog.js';
-import { describeCapability } from './capability-list.js';
+import { describeCapability, isLowRisk, startLabel } from './capability-list.js';
+import { AgentIcon } from '../common/agent-icon.js';
 
 const SCOPE_LABEL: Record<GrantScope, string> = { once: 'Once', session: 'This session', always: 'Always' };
 
@@ -47,6 +48,17 @@ function CapabilityApproval({
   );
 }
 
+/** The agent's tools the kernel cannot run: spawning it would be refused until they are installed. */
+function useMissingTools(agent: AgentManifest): readonly string[] {
+  const refresh = useKernelStore((state) => state.refreshInstalledTools);
+  const installed = useKernelStore((state) => state.toolPackages.installed);
+  // Until tools.installed answers, the snapshot's tools.list says the same for built-in ones.
+  const loaded = useKernelStore((state) => state.tools);
+  useEffect(() => void refresh(), [refresh]);
+  const names = new Set((installed ?? loaded).map((tool) => tool.name));
+  return agent.tools.filter((tool) => !names.has(tool));
+}
+
 function InstallForm({ agent }: { agent: AgentManifest }) {
   const close = useKernelStore((state) => state.openInstall);
   const addGrants = useKernelStore((state) => state.addGrants);
@@ -55,11 +67,14 @@ function InstallForm({ agent }: { agent: AgentManifest }) {
   const [task, setTask] = useState('');
   const [priorityClass, setPriorityClass] = useState<PriorityClassName>(agent.priority?.class ?? defaultPriorityClass(agent.kind));
   const [approvals, setApprovals] = useState<Record<string, Approval>>(() =>
-    Object.fromEntries(agent.capabilities.map((capability) => [capability, { granted: true, scope: 'session' as const }])),
+    // Nothing is allowed by default: only what touches nothing of the user's (the clock) is pre-ticked.
+    Object.fromEntries(agent.capabilities.map((capability) => [capability, { granted: isLowRisk(capability), scope: 'session' as const }])),
   );
   const [starting, setStarting] = useState(false);
   const descriptionId = useId();
   const interactive = agent.kind === 'interactive';
+  const missingTools = useMissingTools(agent);
+  const missingId = useId();
 
   const submit = async (event: FormEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
@@ -83,7 +98,7 @@ function InstallForm({ agent }: { agent: AgentManifest }) {
       title={
         <>
           <span className="icon" aria-hidden="true">
-            {agent.icon}
+            <AgentIcon icon={agent.icon} />
           </span>{' '}
           Install {agent.name}
         </>
@@ -97,13 +112,30 @@ function InstallForm({ agent }: { agent: AgentManifest }) {
         <p className="meta">
           {agent.kind} · tools: {agent.tools.length > 0 ? agent.tools.join(', ') : 'none'} · policy {agent.policy}
         </p>
+        {missingTools.length > 0 ? (
+          <div id={missingId} role="alert" className="missing-tools">
+            <p>
+              {agent.name} needs {missingTools.length === 1 ? 'a tool that is' : 'tools that are'} not installed:{' '}
+              {missingTools.map((tool, index) => (
+                <span key={tool}>
+                  {index > 0 ? ', ' : null}
+                  <code>{tool}</code>
+                </span>
+              ))}
+              .
+            </p>
+            <p>It cannot run until {missingTools.length === 1 ? 'it is' : 'they are'} installed (Sandbox → Tools, or <code>amk tools install</code>).</p>
+          </div>
+        ) : null}
         <fieldset className="approvals">
           <legend>Requested capabilities</legend>
           {agent.capabilities.length === 0 ? (
             <p className="muted">None: it asks for nothing up front. Anything it needs later is asked for when it needs it.</p>
           ) : (
             <>
-              <p className="muted">Ticked ones are granted to {agent.name} now; the rest are asked for when it needs them.</p>
+              <p className="muted">
+                Nothing is allowed until you tick it. Ticked ones are granted to {agent.name} now; the rest are asked for, one by one, when it needs them.
+              </p>
               <ul>
                 {agent.capabilities.map((capability) => (
                   <CapabilityApproval
@@ -138,8 +170,8 @@ function InstallForm({ agent }: { agent: AgentManifest }) {
           <button type="button" className="quiet" onClick={() => close(null)}>
             Cancel
           </button>
-          <button type="submit" className="primary" disabled={starting || task.trim() === ''}>
-            {starting ? 'Starting…' : agent.capabilities.length > 0 ? 'Approve and start' : 'Start'}
+          <button type="submit" className="primary" disabled={starting || task.trim() === '' || missingTools.length > 0} aria-describedby={missingTools.length > 0 ? missingId : undefined}>
+            {starting ? 'Starting…' : startLabel(agent.capabilities.length, Object.values(approvals).filter((approval) => approval.granted).length)}
           </button>
         </div>
       </form>

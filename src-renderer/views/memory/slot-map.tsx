@@ -4,6 +4,7 @@ import { useKernelStore } from '../../store/kernel-store.js';
 import { selectKvBytesPerToken, selectSlotResidents } from '../../store/scheduler.selectors.js';
 import { selectContextSize, selectProcess } from '../../store/selectors.js';
 import { formatBytes, formatCompact } from '../common/format.js';
+import { AgentIcon } from '../common/agent-icon.js';
 
 const SlotCard = memo(function SlotCard({ slot, pid }: { slot: number; pid: number | null }) {
   const info = useKernelStore((state) => (pid === null ? undefined : selectProcess(pid)(state)));
@@ -28,7 +29,7 @@ const SlotCard = memo(function SlotCard({ slot, pid }: { slot: number; pid: numb
       </h3>
       <p className="slot-agent">
         <span className="icon" aria-hidden="true">
-          {info.icon}
+          <AgentIcon icon={info.icon} />
         </span>{' '}
         {info.name} <span className="muted">pid {info.pid}</span>
       </p>

@@ -5,6 +5,7 @@ import { selectSnapshot, selectSwapLog, selectSwapTotals, selectSwappedPids } fr
 import type { SwapRecord } from '../../store/scheduler.slice.js';
 import { selectProcess } from '../../store/selectors.js';
 import { formatBytes, formatClock } from '../common/format.js';
+import { AgentIcon } from '../common/agent-icon.js';
 
 const SwappedRow = memo(function SwappedRow({ pid }: { pid: number }) {
   const info = useKernelStore(selectProcess(pid));
@@ -15,7 +16,7 @@ const SwappedRow = memo(function SwappedRow({ pid }: { pid: number }) {
       <td className="num">{info.pid}</td>
       <th scope="row">
         <span className="icon" aria-hidden="true">
-          {info.icon}
+          <AgentIcon icon={info.icon} />
         </span>{' '}
         {info.name}
       </th>

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { InstalledModel } from '../../../src-shared/index.js';
+import type { InstalledModel, ModelInfo } from '../../../src-shared/index.js';
 import { isTerminal } from '../../../src-shared/index.js';
 import { useKernelStore } from '../../store/kernel-store.js';
 import { formatBytes } from '../common/format.js';
@@ -68,17 +68,40 @@ function InstalledRow({ model }: { model: InstalledModel }) {
   );
 }
 
-/** The models folder: what is on disk, which one is in use, and load or delete. */
+/** The loaded model when it is not in the models folder (given by path: --model, AMK_MODEL, config.json). */
+function ExternalModelRow({ model }: { model: ModelInfo }) {
+  return (
+    <tr data-model={model.name} aria-current="true">
+      <th scope="row">
+        <code title={model.path}>{model.path.split(/[\\/]/).pop()}</code>
+      </th>
+      <td title={model.path}>loaded by path</td>
+      <td className="num">{formatBytes(model.sizeBytes)}</td>
+      <td>
+        <span className="state-pill in-use">in use</span>
+      </td>
+      <td className="actions">
+        <span className="muted">outside the models folder</span>
+      </td>
+    </tr>
+  );
+}
+
+/** The models folder: what is on disk, which one is in use (wherever it came from), and load or delete. */
 export function InstalledModels() {
   const installed = useKernelStore((state) => state.models.overview?.installed ?? null);
   const directory = useKernelStore((state) => state.models.overview?.directory ?? '');
+  const loaded = useKernelStore((state) => state.info?.model ?? null);
+  const external = loaded !== null && installed !== null && !installed.some((model) => model.path === loaded.path) ? loaded : null;
   const total = (installed ?? []).reduce((sum, model) => sum + model.sizeBytes, 0);
   return (
     <section className="panel installed-models" aria-labelledby="installed-title">
       <div className="panel-head">
         <h2 id="installed-title">Installed</h2>
         <span className="muted hint" title={directory}>
-          {installed === null ? 'reading…' : `${installed.length} ${installed.length === 1 ? 'model' : 'models'} · ${formatBytes(total)} on disk`}
+          {installed === null
+            ? 'reading…'
+            : `${installed.length} ${installed.length === 1 ? 'model' : 'models'} in the folder · ${formatBytes(total)} on disk${external ? ' · 1 loaded by path' : ''}`}
         </span>
       </div>
       <div className="table-scroll">
@@ -97,12 +120,13 @@ export function InstalledModels() {
             </tr>
           </thead>
           <tbody>
+            {external ? <ExternalModelRow model={external} /> : null}
             {(installed ?? []).map((model) => (
               <InstalledRow key={model.file} model={model} />
             ))}
           </tbody>
         </table>
-        {installed !== null && installed.length === 0 ? <p className="empty">No models yet: download one below, or drop a .gguf file here.</p> : null}
+        {installed !== null && installed.length === 0 && !external ? <p className="empty">No models yet: download one below, or drop a .gguf file here.</p> : null}
       </div>
     </section>
   );

@@ -15,6 +15,7 @@ const OUTCOMES: readonly { value: AuditOutcomeFilter; label: string }[] = [
   { value: 'error', label: 'Errors' },
   { value: 'allowed', label: 'Allowed' },
   { value: 'ok', label: 'OK' },
+  { value: 'revoked', label: 'Revoked' },
 ];
 
 const AuditRow = memo(function AuditRow({ record }: { record: AuditRecord }) {

@@ -4,6 +4,7 @@ import { useKernelStore } from '../../store/kernel-store.js';
 import { selectGrant, selectGrantIds } from '../../store/sandbox.selectors.js';
 import { selectAgents } from '../../store/selectors.js';
 import { formatClock } from '../common/format.js';
+import { AgentIcon } from '../common/agent-icon.js';
 
 const GrantRow = memo(function GrantRow({ grantId }: { grantId: string }) {
   const grant = useKernelStore(selectGrant(grantId));
@@ -18,7 +19,7 @@ const GrantRow = memo(function GrantRow({ grantId }: { grantId: string }) {
         {agent ? (
           <>
             <span className="icon" aria-hidden="true">
-              {agent.icon}
+              <AgentIcon icon={agent.icon} />
             </span>{' '}
             {agent.name}
           </>
@@ -33,7 +34,11 @@ const GrantRow = memo(function GrantRow({ grantId }: { grantId: string }) {
         <code>{grant.capability}</code>
       </td>
       <td>
-        <span className={`scope scope-${grant.scope}`}>{grant.scope}</span>
+        {grant.effect === 'deny' ? (
+          <span className="scope scope-deny">{grant.scope === 'always' ? 'denied, never ask' : 'denied this session'}</span>
+        ) : (
+          <span className={`scope scope-${grant.scope}`}>{grant.scope}</span>
+        )}
       </td>
       <td className="num">{formatClock(grant.grantedAt)}</td>
       <td className="num">{grant.uses}</td>
@@ -42,7 +47,7 @@ const GrantRow = memo(function GrantRow({ grantId }: { grantId: string }) {
         <button
           type="button"
           className="danger"
-          aria-label={`Revoke ${grant.capability} from ${agent?.name ?? grant.agentId}`}
+          aria-label={grant.effect === 'deny' ? `Revoke the deny of ${grant.capability} for ${agent?.name ?? grant.agentId}` : `Revoke ${grant.capability} from ${agent?.name ?? grant.agentId}`}
           disabled={revoking}
           onClick={() => {
             setRevoking(true);
@@ -63,7 +68,7 @@ export function GrantsTable() {
     <section className="panel grants" aria-labelledby="grants-title">
       <div className="panel-head">
         <h2 id="grants-title">Grants</h2>
-        <span className="muted hint">{ids.length} standing</span>
+        <span className="muted hint">{ids.length} standing (grants and denies)</span>
       </div>
       <div className="table-scroll">
         <table aria-labelledby="grants-title">

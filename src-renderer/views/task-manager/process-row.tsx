@@ -17,7 +17,9 @@ import {
 import { formatBytes, formatCount, formatDuration, formatRate } from '../common/format.js';
 import { useClock } from '../common/use-clock.js';
 import { ContextBar } from './context-bar.js';
+import { stateLabel } from './process-state.js';
 import { Sparkline } from './sparkline.js';
+import { AgentIcon } from '../common/agent-icon.js';
 
 function LiveUptime({ since }: { since: number }) {
   const now = useClock();
@@ -50,6 +52,7 @@ function Rate({ pid, live }: { pid: number; live: boolean }) {
 function KvCell({ info }: { info: ProcessInfo }) {
   const slot = useKernelStore(selectResidentSlot(info.pid));
   const bytesPerToken = useKernelStore(selectKvBytesPerToken);
+  if (isTerminal(info.state)) return <span className="muted">–</span>;
   if (info.swap) {
     return (
       <span className="kv kv-swapped" title={`KV state swapped out to ${info.swap.location === 'ram' ? 'RAM' : 'disk'}`}>
@@ -73,7 +76,7 @@ export const ProcessRow = memo(function ProcessRow({ pid }: { pid: number }) {
   const pending = useKernelStore(selectPending(pid));
   const selected = useKernelStore(selectIsSelected(pid));
   const contextSize = useKernelStore(selectContextSize);
-  const { kill, suspend, resume, renice, select, openRenice } = useKernelStore(useShallow(selectProcessActions));
+  const { suspend, resume, renice, select, openRenice, openKill } = useKernelStore(useShallow(selectProcessActions));
   if (!info) return null;
 
   const finished = isTerminal(info.state);
@@ -94,7 +97,7 @@ export const ProcessRow = memo(function ProcessRow({ pid }: { pid: number }) {
           onClick={() => select(selected ? null : info.pid)}
         >
           <span className="icon" aria-hidden="true">
-            {info.icon}
+            <AgentIcon icon={info.icon} />
           </span>
           <span className="agent-name">{info.name}</span>
           <span className="agent-task" aria-hidden="true">
@@ -103,8 +106,8 @@ export const ProcessRow = memo(function ProcessRow({ pid }: { pid: number }) {
         </button>
       </th>
       <td>
-        <span className={`state state-${info.state}`} title={stateTitle(info)}>
-          {info.state}
+        <span className={`state state-${info.state}${stateLabel(info) === 'killed' ? ' state-killed' : ''}`} title={stateTitle(info)}>
+          {stateLabel(info)}
         </span>
       </td>
       <td className="class-cell">
@@ -164,7 +167,7 @@ export const ProcessRow = memo(function ProcessRow({ pid }: { pid: number }) {
             <button type="button" aria-label={`Renice process ${info.pid}`} disabled={busy} onClick={() => openRenice(info.pid)}>
               Renice
             </button>
-            <button type="button" className="danger" aria-label={`Kill process ${info.pid}`} disabled={busy} onClick={() => void kill(info.pid)}>
+            <button type="button" className="danger" aria-label={`Kill process ${info.pid}`} disabled={busy} onClick={() => openKill(info.pid)}>
               Kill
             </button>
           </>
