@@ -46,7 +46,7 @@ export default tseslint.config(
             { group: ['**/src-renderer/**'], message: 'main imports only src-shared' },
             {
               // A subsystem is reached through its index.ts only.
-              group: ['../llm/*', '!../llm/index.js', './llm/*', '!./llm/index.js', '../scheduler/*', '!../scheduler/index.js', './scheduler/*', '!./scheduler/index.js', '../tools/*', '!../tools/index.js', './tools/*', '!./tools/index.js', '../runtime/*', '!../runtime/index.js', './runtime/*', '!./runtime/index.js', '../sandbox/*', '!../sandbox/index.js', './sandbox/*', '!./sandbox/index.js', '../interrupts/*', '!../interrupts/index.js', './interrupts/*', '!./interrupts/index.js', '../ipc/*', '!../ipc/index.js', './ipc/*', '!./ipc/index.js', '../memory/*', '!../memory/index.js', './memory/*', '!./memory/index.js', '../mcp/*', '!../mcp/index.js', './mcp/*', '!./mcp/index.js'],
+              group: ['../llm/*', '!../llm/index.js', './llm/*', '!./llm/index.js', '../scheduler/*', '!../scheduler/index.js', './scheduler/*', '!./scheduler/index.js', '../tools/*', '!../tools/index.js', './tools/*', '!./tools/index.js', '../runtime/*', '!../runtime/index.js', './runtime/*', '!./runtime/index.js', '../sandbox/*', '!../sandbox/index.js', './sandbox/*', '!./sandbox/index.js', '../interrupts/*', '!../interrupts/index.js', './interrupts/*', '!./interrupts/index.js', '../ipc/*', '!../ipc/index.js', './ipc/*', '!./ipc/index.js', '../memory/*', '!../memory/index.js', './memory/*', '!./memory/index.js', '../mcp/*', '!../mcp/index.js', './mcp/*', '!./mcp/index.js', '../tool-packages/*', '!../tool-packages/index.js', './tool-packages/*', '!./tool-packages/index.js', '../access/*', '!../access/index.js', './access/*', '!./access/index.js', '../models/*', '!../models/index.js', './models/*', '!./models/index.js'],
               message: 'import a subsystem through its index.ts',
             },
           ],
@@ -62,7 +62,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'scripts/**/*.{js,mjs}', 'wasm-tools/*.mjs'],
+    files: ['bin/**/*.js', 'scripts/**/*.{js,mjs}', 'wasm-tools/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', performance: 'readonly' } },
   },
 );

@@ -33,3 +33,12 @@ describe('resume on boot', () => {
     expect(() => resolveKernelConfig({ dataDir: dataDir({ resumeOnBoot: 'no' }) }, {})).toThrow(/resumeOnBoot in config.json must be true or false/);
   });
 });
+
+describe('bubblewrap for MCP servers', () => {
+  it('is looked up on PATH unless AMK_BWRAP or "bwrapPath" names it; the variable wins', () => {
+    expect(resolveKernelConfig({ dataDir: dataDir() }, {}).bwrapPath).toBeUndefined();
+    expect(resolveKernelConfig({ dataDir: dataDir({ bwrapPath: '/opt/bw/bwrap' }) }, {}).bwrapPath).toBe('/opt/bw/bwrap');
+    expect(resolveKernelConfig({ dataDir: dataDir({ bwrapPath: '/opt/bw/bwrap' }) }, { AMK_BWRAP: '/usr/local/bin/bwrap' }).bwrapPath).toBe('/usr/local/bin/bwrap');
+    expect(() => resolveKernelConfig({ dataDir: dataDir({ bwrapPath: 3 }) }, {})).toThrow(/bwrapPath in config.json must be a path/);
+  });
+});

@@ -47,6 +47,8 @@ interface SettingsFile {
   resumeOnBoot?: boolean;
   /** The cap on one model upload, in bytes (AMK_MAX_UPLOAD_BYTES); 64 GiB by default. */
   maxUploadBytes?: number;
+  /** bubblewrap for confining native MCP servers (AMK_BWRAP); `bwrap` on PATH by default. */
+  bwrapPath?: string;
 }
 
 function readSettingsFile(dataDir: string): SettingsFile {
@@ -150,10 +152,13 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
     swap,
   };
   const maxUploadBytes = positiveInt('AMK_MAX_UPLOAD_BYTES', env.AMK_MAX_UPLOAD_BYTES, file.maxUploadBytes);
+  const bwrapPath = env.AMK_BWRAP || file.bwrapPath;
+  if (bwrapPath !== undefined && typeof bwrapPath !== 'string') throw new Error(`bwrapPath in config.json must be a path, got ${JSON.stringify(bwrapPath)}`);
   return {
     dataDir,
     modelPath: model ? resolve(model) : null,
     ...(maxUploadBytes === undefined ? {} : { maxUploadBytes }),
+    ...(bwrapPath ? { bwrapPath: resolve(bwrapPath) } : {}),
     gpu,
     ...(threads === undefined ? {} : { threads }),
     slots: positiveInt('--slots', flags.slots ?? env.AMK_SLOTS, file.slots ?? 4)!,

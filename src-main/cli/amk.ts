@@ -7,6 +7,7 @@ import { models, readAgentArgument, run, serve } from './commands-local.js';
 import { audit, connect, grants, interrupts, parsePid, printProcess, ps, top } from './commands-remote.js';
 import { mcpServers, mcpStdio } from '../mcp/mcp-command.js';
 import { mcpTokens } from '../mcp/mcp-tokens-command.js';
+import { tools } from './commands-tools.js';
 
 const USAGE = `amk: the Agentic Microkernel
 
@@ -32,6 +33,11 @@ usage:
   amk grants add AGENT CAPABILITY [--tool TOOL] [--scope ...]   e.g. net:api.example.com, fs:read:/home/me/docs
   amk audit [--pid N] [--agent ID] [--denied] [--verify] [--json]
   amk gallery | amk info
+  amk tools list | remove NAME     tools: built-in, installed and MCP servers'
+  amk tools install PATH|URL [--allow-unsigned] [--yes]   a package (folder, .tar.gz, .zip; https): shows its review
+                                   (publisher, signature, sha256, what it can ask for, limits, host functions), asks, installs
+  amk tools trust KEYFILE [--publisher NAME] | keys | untrust ID   publisher keys you trust (PEM ed25519 or base64 raw)
+  amk tools keygen OUT | sign DIR --key OUT.key [--publisher NAME]   for publishers: a key pair, DIR/plugin.sig
   amk mcp [--token-env VAR] [--data-dir DIR] [--model PATH ...]   the kernel as an MCP server on stdio: relays to a
                                    running kernel (amk serve, the app) or boots one; HTTP: POST {url}/mcp, Authorization: Bearer TOKEN.
                                    It runs as the client of the token in AMK_MCP_TOKEN (or VAR), else as the administrator's client
@@ -39,7 +45,9 @@ usage:
   amk mcp tokens [list] | revoke NAME   MCP client tokens: name, created, last used (never the secret)
   amk mcp-servers list | remove NAME | add NAME --command "CMD ARGS" [--env K=V ...] | --url URL  [--timeout MS] [--yes]
                                    external MCP servers; their tools reach agents as mcp__NAME__TOOL, behind mcp:NAME/TOOL grants;
-                                   adding one is asked in the UI or \`amk grants watch\`, unless --yes approves it here
+                                   adding one is asked in the UI or \`amk grants watch\`, unless --yes approves it here.
+                                   A --command server runs outside the Wasm sandbox, with your rights; on Linux with bubblewrap
+                                   it is confined (no home folder, no network): [--allow-network] [--allow-folder DIR ...] widen it
 
 The model comes from --model, AMK_MODEL, <data dir>/config.json, or <data dir>/models/*.gguf.
 Remote commands find \`amk serve\` through <data dir>/serve.json, or --url and --token (AMK_URL, AMK_TOKEN).
@@ -73,9 +81,14 @@ const OPTIONS = {
   tool: { type: 'string' },
   command: { type: 'string' },
   env: { type: 'string', multiple: true },
+  'allow-network': { type: 'boolean' },
+  'allow-folder': { type: 'string', multiple: true },
   timeout: { type: 'string' },
   'token-env': { type: 'string' },
   yes: { type: 'boolean' },
+  'allow-unsigned': { type: 'boolean' },
+  key: { type: 'string' },
+  publisher: { type: 'string' },
   pid: { type: 'string' },
   agent: { type: 'string' },
   denied: { type: 'boolean' },
@@ -106,8 +119,22 @@ async function withClient(values: { url?: string; token?: string; 'data-dir'?: s
   }
 }
 
+/**
+ * parseArgs reads `-5` as an unknown short option; no flag of amk is a digit, so a negative
+ * number (`amk renice 14 -5`) is a value. It is hidden from parseArgs and put back after.
+ */
+function parseCommandLine(argv: string[]) {
+  const hidden = (text: string): string => `\u0000${text}`;
+  const shown = (text: string): string => (text.startsWith('\u0000') ? text.slice(1) : text);
+  const parsed = parseArgs({ args: argv.map((arg) => (/^-\d+$/.test(arg) ? hidden(arg) : arg)), options: OPTIONS, allowPositionals: true, strict: true });
+  const values = Object.fromEntries(
+    Object.entries(parsed.values).map(([key, value]) => [key, typeof value === 'string' ? shown(value) : Array.isArray(value) ? value.map((v) => (typeof v === 'string' ? shown(v) : v)) : value]),
+  ) as typeof parsed.values;
+  return { values, positionals: parsed.positionals.map(shown) };
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parseCommandLine(argv);
   const [command, ...rest] = positionals;
   if (values.help || !command) {
     console.log(USAGE);
@@ -205,10 +232,24 @@ export async function main(argv: string[]): Promise<number> {
           ...(values.command === undefined ? {} : { command: values.command }),
           ...(values.url ? { url: values.url } : {}),
           ...(values.env ? { env: values.env } : {}),
+          ...(values['allow-folder'] ? { allowFolder: values['allow-folder'] } : {}),
+          allowNetwork: values['allow-network'] ?? false,
           ...(values.timeout ? { timeout: values.timeout } : {}),
           yes: values.yes ?? false,
           json: values.json ?? false,
         }),
+      );
+    case 'tools':
+      return tools(
+        rest,
+        {
+          allowUnsigned: values['allow-unsigned'] ?? false,
+          yes: values.yes ?? false,
+          json: values.json ?? false,
+          ...(values.key ? { key: values.key } : {}),
+          ...(values.publisher ? { publisher: values.publisher } : {}),
+        },
+        (work) => withClient(values, work),
       );
     case 'grants':
       return withClient(values, (client) =>

@@ -133,7 +133,7 @@ export async function grants(client: KernelClient, [action, first, second]: stri
     case 'list':
     case undefined: {
       const rows = [['ID', 'AGENT', 'TOOL', 'CAPABILITY', 'SCOPE', 'USES', 'GRANTED']];
-      for (const g of await client.call('grants.list', {})) rows.push([g.id, g.agentId, g.tool, g.capability, g.scope, String(g.uses), new Date(g.grantedAt).toLocaleString()]);
+      for (const g of await client.call('grants.list', {})) rows.push([g.id, g.agentId, g.tool, g.capability, g.effect === 'deny' ? `deny ${g.scope}` : g.scope, String(g.uses), new Date(g.grantedAt).toLocaleString()]);
       console.log(table(rows));
       return EXIT.ok;
     }

@@ -17,8 +17,8 @@ afterEach(async () => {
 function startServe(extra: string[]) {
   const dir = tempDir();
   cleanups.push(dir.dispose);
-  const env = { ...process.env, AMK_THREADS: '1', AMK_GPU: 'cpu' };
-  delete env.AMK_MODEL;
+  const { AMK_MODEL: _configuredModel, ...inherited } = process.env;
+  const env = { ...inherited, AMK_THREADS: '1', AMK_GPU: 'cpu' };
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--data-dir', dir.path, ...extra], { env });
   let stdout = '';
   let stderr = '';
@@ -39,6 +39,29 @@ function startServe(extra: string[]) {
   serving.catch(() => {});
   return { dir: dir.path, child, exited, serving, output: () => ({ stdout, stderr }) };
 }
+
+function amk(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args]);
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stderr }));
+  });
+}
+
+describe('amk command line', () => {
+  it('takes a negative nice value as a value, not as an unknown flag', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.dispose);
+    const negative = await amk(['renice', '14', '-5', '--data-dir', dir.path]);
+    // Parsed, checked, and sent on: no kernel runs in this data directory.
+    expect(negative.stderr).not.toContain('Unknown option');
+    expect(negative.code).toBe(3);
+    const outOfRange = await amk(['renice', '14', '-25', '--data-dir', dir.path]);
+    expect(outOfRange.code).toBe(2);
+    expect(outOfRange.stderr).toContain('nice must be an integer from -20 to 19, got "-25"');
+  });
+});
 
 describe('amk serve lifecycle', () => {
   it('shuts down once and cleanly whatever number of signals arrive (Ctrl+C reaches it twice under npm start)', async () => {

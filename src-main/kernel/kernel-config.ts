@@ -38,6 +38,8 @@ export interface KernelConfig {
   catalogPath?: string;
   /** The cap on one model upload (`PUT /models/upload`); 64 GiB when unset. */
   maxUploadBytes?: number;
+  /** bubblewrap, which confines native MCP servers on Linux (AMK_BWRAP, `bwrapPath`); looked up on PATH when unset. */
+  bwrapPath?: string;
 }
 
 export interface SchedulerConfig {

@@ -19,6 +19,7 @@ import { DisposableStore, toDisposable, type Disposable } from './core/disposabl
 import { EventBus } from './core/event-bus.js';
 import { journalStatus, journalWarning, openJournal, type OpenedJournal } from './core/journal-boot.js';
 import { KernelError } from './core/kernel-error.js';
+import { MAX_JOURNAL_LINE_BYTES } from './core/journal-reader.js';
 import { ProcessTable } from './core/process-table.js';
 import { SyscallDispatcher } from './core/syscall-dispatcher.js';
 import { InterruptController, WebhookListener } from './interrupts/index.js';
@@ -30,6 +31,7 @@ import { Sandbox } from './sandbox/index.js';
 import { AuditLog, digestArgs } from './core/audit-log.js';
 import { loadOrCreateKernelKey } from './core/kernel-key.js';
 import { ExternalProcess, McpClients, type ExternalHost } from './mcp/index.js';
+import { ToolPackages } from './tool-packages/index.js';
 import { ClientAccess, type ClientIdentity } from './access/index.js';
 import { authorizeNeeds } from './sandbox/index.js';
 import { DEFAULT_SCHEDULER, type KernelConfig } from './kernel-config.js';
@@ -57,6 +59,7 @@ export class Kernel implements Disposable {
   private auditLog: AuditLog | null = null;
   private sandboxInstance: Sandbox | null = null;
   private mcpClients: McpClients | null = null;
+  private toolPackageStore: ToolPackages | null = null;
   private clientAccess: ClientAccess | null = null;
   private readonly externals = new Set<ExternalProcess>();
   private readonly store = new DisposableStore();
@@ -142,8 +145,26 @@ export class Kernel implements Disposable {
     this.sandboxInstance = sandbox;
     this.warnings.push(...sandbox.warnings);
     this.tools.register(sandbox.provider);
+    // Installed tools after the built-ins, so that none can take a built-in's name.
+    this.toolPackageStore = this.store.add(
+      new ToolPackages({
+        dataDir: this.config.dataDir,
+        key: loadOrCreateKernelKey(this.config.dataDir),
+        registry: this.tools,
+        services: { grants: sandbox.grants, broker: sandbox.broker, audit },
+        toolDirs: this.config.toolDirs,
+      }),
+    );
+    this.toolPackageStore.register();
+    this.warnings.push(...this.toolPackageStore.warnings);
     this.mcpClients = this.store.add(
-      new McpClients({ dataDir: this.config.dataDir, version: this.config.version, tools: this.tools, services: { grants: sandbox.grants, broker: sandbox.broker, audit } }),
+      new McpClients({
+        dataDir: this.config.dataDir,
+        version: this.config.version,
+        tools: this.tools,
+        services: { grants: sandbox.grants, broker: sandbox.broker, audit },
+        ...(this.config.bwrapPath === undefined ? {} : { bwrapPath: this.config.bwrapPath }),
+      }),
     );
     await this.mcpClients.start();
     this.clientAccess = new ClientAccess(this.config.dataDir, audit);
@@ -295,7 +316,7 @@ export class Kernel implements Disposable {
     this.dispatcher.register('memory.search', async (pid, request) => {
       const own = this.table.manifest(pid).id;
       const agent = request.agent ?? own;
-      if (agent !== own && !this.sandbox.grants.list().some((g) => g.agentId === own && g.capability === `memory:${agent}`)) {
+      if (agent !== own && !this.sandbox.grants.list().some((g) => g.effect !== 'deny' && g.agentId === own && g.capability === `memory:${agent}`)) {
         throw new KernelError('CAPABILITY_DENIED', `${own} may not read ${agent}'s memory: that needs a memory:${agent} grant`);
       }
       const memory = this.host().memory;
@@ -326,6 +347,12 @@ export class Kernel implements Disposable {
   get sandbox(): Sandbox {
     if (!this.sandboxInstance) throw new KernelError('INTERNAL', 'the sandbox is not started');
     return this.sandboxInstance;
+  }
+
+  /** Third-party tool packages: staging, review, install, trusted publisher keys. */
+  get toolPackages(): ToolPackages {
+    if (!this.toolPackageStore) throw new KernelError('INTERNAL', 'the tool packages are not started');
+    return this.toolPackageStore;
   }
 
   /** The external MCP servers the user registered (the kernel as an MCP client). */
@@ -438,6 +465,12 @@ export class Kernel implements Disposable {
 
   /** Enters a process in the table (`proc.spawned`) and builds its runtime; `launch` starts it. */
   private createProcess(manifest: AgentManifest, task: string, priorityClass: PriorityClass | undefined, session: boolean, extra: Pick<AgentOptions, 'prefix'>) {
+    // Its proc.spawned line must come back on boot (the journal reader skips longer lines): a larger
+    // manifest or task (an MCP client's, say) would make the process vanish at the next restart.
+    const bytes = Buffer.byteLength(JSON.stringify(manifest)) + Buffer.byteLength(JSON.stringify(task));
+    if (bytes > MAX_JOURNAL_LINE_BYTES / 2) {
+      throw new KernelError('INVALID_REQUEST', `the manifest and task of "${manifest.id}" take ${bytes} bytes as JSON: at most ${MAX_JOURNAL_LINE_BYTES / 2} (shorten the task, prompt or tool arguments)`);
+    }
     const host = this.host();
     const pid = this.table.nextPid();
     const priority = {
@@ -447,6 +480,7 @@ export class Kernel implements Disposable {
     const info = freshProcessInfo(pid, manifest, task, priority);
     this.bus.emit({ type: 'proc.spawned', process: info, manifest });
     this.sandbox.provider.warm(manifest.tools);
+    this.toolPackages.provider.warm(manifest.tools);
     return { info, process: new AgentProcess(host, pid, manifest, task, priority, { session, ...extra }) };
   }
 
