@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { packageRoot } from '../settings.js';
 import { tempDir, testModelPath } from '../test-support/fixtures.js';
+import { GO_PACKAGES, goPackage } from '../test-support/go-tool-packages.js';
 import { builtToolPackage, writeToolPackage } from '../test-support/tool-packages.js';
 
 const MAIN = join(packageRoot(), 'src-main', 'cli', 'main.ts');
@@ -25,20 +26,26 @@ function amk(args: string[]): Promise<{ code: number | null; stdout: string; std
   });
 }
 
+/** `amk serve` on a fresh data directory, until it says it is serving. */
+async function serve(): Promise<string> {
+  const dir = tempDir();
+  cleanups.push(dir.dispose);
+  const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--data-dir', dir.path, '--model', testModelPath()], {
+    env: { ...process.env, AMK_THREADS: '1', AMK_GPU: 'cpu' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const closed = new Promise<number | null>((resolve) => server.once('exit', resolve));
+  cleanups.push(async () => {
+    server.kill('SIGTERM');
+    await closed;
+  });
+  for await (const line of createInterface({ input: server.stdout! })) if (line.includes('serving at')) break;
+  return dir.path;
+}
+
 describe('amk tools', () => {
   it('installs a package folder through a running amk serve, signs, trusts, lists and removes', async () => {
-    const dir = tempDir();
-    cleanups.push(dir.dispose);
-    const server: ChildProcess = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve', '--port', '0', '--data-dir', dir.path, '--model', testModelPath()], {
-      env: { ...process.env, AMK_THREADS: '1', AMK_GPU: 'cpu' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const closed = new Promise<number | null>((resolve) => server.once('exit', resolve));
-    cleanups.push(async () => {
-      server.kill('SIGTERM');
-      await closed;
-    });
-    for await (const line of createInterface({ input: server.stdout! })) if (line.includes('serving at')) break;
+    const dir = { path: await serve() };
     const dataDir = ['--data-dir', dir.path];
     const pkg = writeToolPackage(join(dir.path, 'pkg'), builtToolPackage('calculator', 'calc_cli'));
 
@@ -74,5 +81,32 @@ describe('amk tools', () => {
     expect(builtin.code).toBe(1);
     expect(builtin.stderr).toContain('built-ins cannot be removed');
     expect((await amk(['tools', 'list', ...dataDir])).stdout).not.toContain('calc_cli');
+  });
+
+  it('installs the Go template package unsigned, then signed by a trusted key; lists and removes it', async () => {
+    const dataDir = ['--data-dir', await serve()];
+    const work = tempDir();
+    cleanups.push(work.dispose);
+    const { bytes } = goPackage(join(GO_PACKAGES, 'word_freq'));
+    const files = { toolJson: readFileSync(join(GO_PACKAGES, 'word_freq', 'tool.json')), wasm: Buffer.from(bytes) };
+    const pkg = writeToolPackage(join(work.path, 'word_freq'), files);
+
+    const unsigned = await amk(['tools', 'install', pkg, '--allow-unsigned', '--yes', ...dataDir]);
+    expect(unsigned.stderr).toBe('');
+    expect(unsigned.stdout).toContain('tool:           word_freq');
+    expect(unsigned.stdout).toContain('installed word_freq (unsigned)');
+    expect((await amk(['tools', 'list', ...dataDir])).stdout).toMatch(/word_freq\s+installed\s+unsigned/);
+    expect((await amk(['tools', 'remove', 'word_freq', ...dataDir])).stdout.trim()).toBe('removed word_freq');
+
+    const keyBase = join(work.path, 'gopher');
+    expect((await amk(['tools', 'keygen', keyBase])).code).toBe(0);
+    expect((await amk(['tools', 'sign', pkg, '--key', `${keyBase}.key`, '--publisher', 'Gophers'])).code).toBe(0);
+    expect((await amk(['tools', 'trust', `${keyBase}.pub`, '--publisher', 'Gophers', ...dataDir])).code).toBe(0);
+    const signed = await amk(['tools', 'install', pkg, '--yes', ...dataDir]);
+    expect(signed.code).toBe(0);
+    expect(signed.stdout).toContain('signed by Gophers (trusted key');
+    expect((await amk(['tools', 'list', ...dataDir])).stdout).toMatch(/word_freq\s+installed\s+trusted\s+Gophers/);
+    expect((await amk(['tools', 'remove', 'word_freq', ...dataDir])).stdout.trim()).toBe('removed word_freq');
+    expect((await amk(['tools', 'list', ...dataDir])).stdout).not.toContain('word_freq');
   });
 });
