@@ -90,10 +90,12 @@ export function sandboxScenarios(app: () => AppUnderTest): void {
     const capability = fetcherCapability(world.page.port);
     const taskManager = await shell.openTaskManager();
 
+    // The rows before the start: read after it, the new row may already be among them.
+    const before = await taskManager.pidsOf(fetcher.name);
     const first = await taskManager.installFromDock(fetcher.name);
     await first.setTask('fetch, and be told no');
     await first.start();
-    const denied = await taskManager.waitForNewProcess(fetcher.name, await taskManager.pidsOf(fetcher.name));
+    const denied = await taskManager.waitForNewProcess(fetcher.name, before);
     await shell.grantDialog.waitForRequest();
     await shell.grantDialog.answer('Deny for this session');
     await taskManager.openConsole(denied);
