@@ -31,8 +31,14 @@ export const McpServerConfig = z
   .object({
     name: McpServerName,
     transport: McpTransportConfig,
-    /** Per call (and per start): a server that takes longer is stopped, marked unhealthy and restarted on next use. */
+    /** Per call: a server that takes longer is stopped, marked unhealthy and restarted on next use. */
     timeoutMs: z.number().int().positive().max(600_000).default(10_000),
+    /**
+     * Per start (spawn, initialize, list tools). Starting a server (`npx -y …`, a cold interpreter on
+     * a busy machine) takes far longer than answering a call; unset, it is the call limit but at
+     * least 30 s.
+     */
+    startTimeoutMs: z.number().int().positive().max(600_000).optional(),
   })
   .strict();
 export type McpServerConfig = z.infer<typeof McpServerConfig>;

@@ -177,7 +177,7 @@ describe('the kernel as an MCP client', () => {
     cleanups.push(dir.dispose);
     const first = await bootTestKernel(dir.path);
     cleanups.push(() => first.dispose());
-    const stuck = await addServer(first, fixture('stuck', { timeoutMs: 1_000 }, { FIXTURE_HANG_ON_START: '1' }));
+    const stuck = await addServer(first, fixture('stuck', { timeoutMs: 1_000, startTimeoutMs: 1_000 }, { FIXTURE_HANG_ON_START: '1' }));
     expect(stuck).toMatchObject({ health: 'unhealthy', error: 'did not start within 1000 ms', tools: [] });
     await addServer(first, fixture('good', {}, { SECRET: 'k' }));
     expect(first.info().warnings).toContainEqual('MCP server stuck is unhealthy: did not start within 1000 ms');

@@ -8,6 +8,9 @@ import type { Disposable } from '../core/disposable.js';
 import { KernelError } from '../core/kernel-error.js';
 import type { Launch } from './os-sandbox.js';
 
+/** The least a server's start gets when its configuration names no start limit of its own. */
+const MIN_START_BUDGET_MS = 30_000;
+
 /** One tool as the server listed it. */
 export interface ServerTool {
   name: string;
@@ -73,7 +76,7 @@ export class McpConnection implements Disposable {
     // A transport error ends in onclose, which is where the failure is recorded.
     client.onerror = () => {};
     client.onclose = () => this.lost(client);
-    const timeout = this.config.timeoutMs;
+    const timeout = this.config.startTimeoutMs ?? Math.max(this.config.timeoutMs, MIN_START_BUDGET_MS);
     try {
       await client.connect(await this.transport(), { timeout });
       this.tools = client.getServerCapabilities()?.tools ? await listTools(client, timeout) : [];
