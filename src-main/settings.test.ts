@@ -42,3 +42,26 @@ describe('bubblewrap for MCP servers', () => {
     expect(() => resolveKernelConfig({ dataDir: dataDir({ bwrapPath: 3 }) }, {})).toThrow(/bwrapPath in config.json must be a path/);
   });
 });
+
+describe('config.json validation', () => {
+  it('names the field, the value and the file of a bad setting', () => {
+    const dir = dataDir({ slots: 'four' });
+    const config = join(dir, 'config.json').replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(() => resolveKernelConfig({ dataDir: dir }, {})).toThrow(new RegExp(`^slots in config.json must be a positive integer, got "four" \\(${config}\\)$`));
+    expect(() => resolveKernelConfig({ dataDir: dataDir({ gpu: 'tpu' }) }, {})).toThrow(/^gpu in config.json must be one of auto, cpu, cuda, vulkan, metal, got "tpu"/);
+    expect(() => resolveKernelConfig({ dataDir: dataDir({ contextSize: -1 }) }, {})).toThrow(/^contextSize in config.json must be "auto" or a positive integer, got -1/);
+    expect(() => resolveKernelConfig({ dataDir: dataDir({ kvType: 'q2' }) }, {})).toThrow(/^kvType in config.json must be f16, q8_0 or q4_0/);
+    expect(() => resolveKernelConfig({ dataDir: dataDir({ swap: 'tape' }) }, {})).toThrow(/^swap in config.json must be ram or disk/);
+  });
+
+  it('refuses a file that is not an object of settings, naming the file', () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, 'config.json'), '[1, 2]');
+    expect(() => resolveKernelConfig({ dataDir: dir }, {})).toThrow(/config\.json must hold a JSON object of settings, got \[1,2\]/);
+  });
+
+  it('takes good settings, including "auto" and fields it does not know', () => {
+    const config = resolveKernelConfig({ dataDir: dataDir({ slots: 2, contextSize: 'auto', gpuLayers: 0, kvType: 'q8_0', swap: 'disk', gpu: 'cpu', somethingNewer: 1 }) }, {});
+    expect(config).toMatchObject({ slots: 2, contextSize: 'auto', gpuLayers: 0, kvType: 'q8_0', gpu: 'cpu', scheduler: { swap: 'disk' } });
+  });
+});

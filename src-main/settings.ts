@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
 import { KvType } from '../src-shared/index.js';
 import { DEFAULT_SCHEDULER, type GpuChoice, type KernelConfig, type SchedulerConfig } from './kernel/index.js';
 
@@ -31,34 +32,53 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'amk');
 }
 
-/** Settings a user may keep in `<data dir>/config.json`; flags and environment override them. */
-interface SettingsFile {
-  model?: string;
-  gpu?: GpuChoice;
-  threads?: number;
-  slots?: number;
-  contextSize?: number | 'auto';
-  gpuLayers?: number | 'auto';
-  kvType?: KvType;
-  embeddingModel?: string;
-  quantumTokens?: number;
-  swap?: 'ram' | 'disk';
-  /** false: processes recovered from the journal wait suspended instead of resuming at boot. */
-  resumeOnBoot?: boolean;
-  /** The cap on one model upload, in bytes (AMK_MAX_UPLOAD_BYTES); 64 GiB by default. */
-  maxUploadBytes?: number;
-  /** bubblewrap for confining native MCP servers (AMK_BWRAP); `bwrap` on PATH by default. */
-  bwrapPath?: string;
-}
+const GPU_CHOICES = ['auto', 'cpu', 'cuda', 'vulkan', 'metal'] as const satisfies readonly GpuChoice[];
 
+const PositiveInt = z.number().int().positive();
+const Path = z.string().min(1);
+
+/**
+ * Settings a user may keep in `<data dir>/config.json`; flags and environment override them. Each
+ * field says what it must be, so a bad one is reported by name (unknown fields are ignored: other
+ * versions of amk may write them).
+ */
+const SettingsFile = z.object({
+  model: Path.describe('a path to a GGUF file').optional(),
+  gpu: z.enum(GPU_CHOICES).describe(`one of ${GPU_CHOICES.join(', ')}`).optional(),
+  threads: PositiveInt.describe('a positive integer').optional(),
+  slots: PositiveInt.describe('a positive integer').optional(),
+  contextSize: z.union([PositiveInt, z.literal('auto')]).describe('"auto" or a positive integer').optional(),
+  gpuLayers: z.union([z.number().int().nonnegative(), z.literal('auto')]).describe('"auto" or a whole number').optional(),
+  kvType: KvType.describe('f16, q8_0 or q4_0').optional(),
+  embeddingModel: Path.describe('a path to a GGUF file').optional(),
+  quantumTokens: PositiveInt.describe('a positive integer').optional(),
+  swap: z.enum(['ram', 'disk']).describe('ram or disk').optional(),
+  /** false: processes recovered from the journal wait suspended instead of resuming at boot. */
+  resumeOnBoot: z.boolean().describe('true or false').optional(),
+  /** The cap on one model upload, in bytes (AMK_MAX_UPLOAD_BYTES); 64 GiB by default. */
+  maxUploadBytes: PositiveInt.describe('a positive integer (bytes)').optional(),
+  /** bubblewrap for confining native MCP servers (AMK_BWRAP); `bwrap` on PATH by default. */
+  bwrapPath: Path.describe('a path').optional(),
+});
+type SettingsFile = z.infer<typeof SettingsFile>;
+
+/** Reads and validates `<data dir>/config.json`: a bad field is an error naming the field, the value and the file. */
 function readSettingsFile(dataDir: string): SettingsFile {
   const path = join(dataDir, 'config.json');
   if (!existsSync(path)) return {};
+  let raw: unknown;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as SettingsFile;
+    raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new Error(`${path} is not valid JSON: ${(error as Error).message}`);
   }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${path} must hold a JSON object of settings, got ${JSON.stringify(raw)}`);
+  const parsed = SettingsFile.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const field = String(issue.path[0]);
+  const expected = SettingsFile.shape[field as keyof SettingsFile]?.unwrap().description ?? issue.message;
+  throw new Error(`${field} in config.json must be ${expected}, got ${JSON.stringify((raw as Record<string, unknown>)[field])} (${path})`);
 }
 
 /** The catalogue of recommended models: AMK_CATALOG, else the one shipped in assets/. */
@@ -101,8 +121,6 @@ export interface SettingsFlags {
   noResume?: boolean;
 }
 
-const GPU_CHOICES: readonly GpuChoice[] = ['auto', 'cpu', 'cuda', 'vulkan', 'metal'];
-
 function positiveInt(name: string, value: string | number | undefined, fallback: number | undefined): number | undefined {
   if (value === undefined || value === '') return fallback;
   const number = Number(value);
@@ -140,7 +158,7 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
   const dataDir = flags.dataDir ? resolve(flags.dataDir) : defaultDataDir(env);
   const file = readSettingsFile(dataDir);
   const gpu = (flags.gpu ?? env.AMK_GPU ?? file.gpu ?? 'auto') as GpuChoice;
-  if (!GPU_CHOICES.includes(gpu)) throw new Error(`--gpu must be one of ${GPU_CHOICES.join(', ')}, got "${gpu}"`);
+  if (!(GPU_CHOICES as readonly string[]).includes(gpu)) throw new Error(`--gpu must be one of ${GPU_CHOICES.join(', ')}, got "${gpu}"`);
   const catalog = catalogPath(env);
   const model = flags.model ?? env.AMK_MODEL ?? file.model ?? installedModel(dataDir, catalog);
   const threads = positiveInt('--threads', flags.threads ?? env.AMK_THREADS, file.threads);
@@ -153,7 +171,6 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
   };
   const maxUploadBytes = positiveInt('AMK_MAX_UPLOAD_BYTES', env.AMK_MAX_UPLOAD_BYTES, file.maxUploadBytes);
   const bwrapPath = env.AMK_BWRAP || file.bwrapPath;
-  if (bwrapPath !== undefined && typeof bwrapPath !== 'string') throw new Error(`bwrapPath in config.json must be a path, got ${JSON.stringify(bwrapPath)}`);
   return {
     dataDir,
     modelPath: model ? resolve(model) : null,
@@ -162,7 +179,7 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
     gpu,
     ...(threads === undefined ? {} : { threads }),
     slots: positiveInt('--slots', flags.slots ?? env.AMK_SLOTS, file.slots ?? 4)!,
-    contextSize: (flags.context ?? env.AMK_CONTEXT ?? file.contextSize) === 'auto' ? 'auto' : positiveInt('--context', flags.context ?? env.AMK_CONTEXT, (file.contextSize as number | undefined) ?? 4096)!,
+    contextSize: (flags.context ?? env.AMK_CONTEXT ?? file.contextSize) === 'auto' ? 'auto' : positiveInt('--context', flags.context ?? env.AMK_CONTEXT, (file.contextSize === 'auto' ? undefined : file.contextSize) ?? 4096)!,
     ...gpuLayersSetting(flags.gpuLayers ?? env.AMK_GPU_LAYERS ?? file.gpuLayers),
     ...kvTypeSetting(flags.kv ?? env.AMK_KV ?? file.kvType),
     ...((flags.embeddingModel ?? env.AMK_EMBEDDING_MODEL ?? file.embeddingModel) ? { embeddingModelPath: resolve((flags.embeddingModel ?? env.AMK_EMBEDDING_MODEL ?? file.embeddingModel)!) } : {}),

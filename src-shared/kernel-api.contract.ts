@@ -168,6 +168,16 @@ export type KernelMethod = keyof KernelApi;
 export type KernelParams<M extends KernelMethod> = z.input<KernelApi[M]['params']>;
 export type KernelResult<M extends KernelMethod> = z.infer<KernelApi[M]['result']>;
 
+/** What the kernel's handler of `M` receives: the params after parsing (defaults filled in). */
+export type KernelHandlerParams<M extends KernelMethod> = z.output<KernelApi[M]['params']>;
+/** What the kernel's handler of `M` may return: anything its result schema parses. */
+export type KernelHandlerResult<M extends KernelMethod> = z.input<KernelApi[M]['result']>;
+/**
+ * The kernel's handler of one method, derived from the contract (as Actual Budget derives its
+ * handlers from one type), so a handler that returns the wrong shape does not compile.
+ */
+export type KernelHandler<M extends KernelMethod> = (params: KernelHandlerParams<M>) => KernelHandlerResult<M> | Promise<KernelHandlerResult<M>>;
+
 export function isKernelMethod(name: string): name is KernelMethod {
   return Object.hasOwn(kernelApi, name);
 }

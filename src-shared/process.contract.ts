@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { AgentManifest } from './manifest.contract.js';
 
 export const ProcessState = z.enum([
   'new',
@@ -111,7 +110,8 @@ export const ProcessInfo = z.object({
 export type ProcessInfo = z.infer<typeof ProcessInfo>;
 
 /** The PCB of a process about to be spawned: state `new`, nothing run, nothing counted. */
-export function freshProcessInfo(pid: number, manifest: Pick<AgentManifest, 'id' | 'name' | 'icon' | 'kind'>, task: string, priority: Priority): ProcessInfo {
+// The manifest's fields a PCB copies, named here rather than imported: manifest.contract.ts imports this file.
+export function freshProcessInfo(pid: number, manifest: { id: string; name: string; icon: string; kind: AgentKind }, task: string, priority: Priority): ProcessInfo {
   return {
     pid,
     agentId: manifest.id,

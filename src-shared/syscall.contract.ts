@@ -16,6 +16,22 @@ export const SyscallRequest = z.discriminatedUnion('call', [
 export type SyscallRequest = z.infer<typeof SyscallRequest>;
 export type SyscallName = SyscallRequest['call'];
 
+/**
+ * What each syscall answers the agent. The kernel's handlers are typed from these
+ * (`SyscallResult`), so a handler returning another shape does not compile.
+ */
+export const syscallResults = {
+  /** A tool's own output: its JSON Schema (checked by the tool registry) says the shape. */
+  'tool.call': z.unknown(),
+  'proc.exit': z.object({ exited: z.literal(true) }),
+  'memory.search': z.object({
+    results: z.array(z.object({ blockId: z.string(), agent: z.string(), role: z.string(), text: z.string(), score: z.number(), pagedAt: z.number() })),
+  }),
+  'ipc.send': z.object({ to: z.number(), queued: z.number() }),
+  'memory.pin': z.object({ pinned: z.number() }),
+} as const satisfies Record<SyscallName, z.ZodType>;
+export type SyscallResult<C extends SyscallName> = z.infer<(typeof syscallResults)[C]>;
+
 export const SyscallResponse = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), value: z.unknown() }),
   z.object({ ok: z.literal(false), error: ErrorPayload }),

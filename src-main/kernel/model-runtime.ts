@@ -6,8 +6,7 @@ import { SnapshotStore } from './ipc/index.js';
 import { describeModelFile, loadLlamaBackend, type LlmBackend } from './llm/index.js';
 import { MemoryManager } from './memory/index.js';
 import { DEFAULT_FAIR_SHARE, fairSharePolicy, fcfsPolicy, KvSwapper, SlotScheduler } from './scheduler/index.js';
-import type { KernelConfig } from './kernel.js';
-import { DEFAULT_SCHEDULER } from './kernel.js';
+import { DEFAULT_SCHEDULER, type KernelConfig } from './kernel-config.js';
 
 /** What agents run on: the loaded model and the services built around its KV state. */
 export interface ModelServices {

@@ -214,7 +214,7 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
   function mcpIdentity(offered: string | null): ClientIdentity | null {
     if (offered === null) return null;
     if (sameToken(offered, token)) return ADMIN_IDENTITY;
-    const client = options.kernel.access.tokens.verify(offered);
+    const client = options.kernel.verifyClientToken(offered);
     return client ? tokenIdentity(client) : null;
   }
 
@@ -240,7 +240,7 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
     const name = new URL(request.url ?? '/', 'http://localhost').searchParams.get('name') ?? '';
     try {
       const declared = Number(request.headers['content-length']);
-      const model = await options.kernel.models.receive(name, request, Number.isSafeInteger(declared) ? declared : undefined);
+      const model = await options.kernel.receiveModelUpload(name, request, Number.isSafeInteger(declared) ? declared : undefined);
       reply(201, { model });
     } catch (error) {
       // Whatever is left of the body is not read: the connection closes after this reply.
@@ -261,7 +261,7 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
     const name = new URL(request.url ?? '/', 'http://localhost').searchParams.get('name') ?? '';
     try {
       const declared = Number(request.headers['content-length']);
-      const review = await options.kernel.toolPackages.receive(name, request, Number.isSafeInteger(declared) ? declared : undefined);
+      const review = await options.kernel.receiveToolUpload(name, request, Number.isSafeInteger(declared) ? declared : undefined);
       reply(201, review);
     } catch (error) {
       // Whatever is left of the body is not read: the connection closes after this reply.
@@ -306,7 +306,7 @@ export async function startKernelServer(options: KernelServerOptions): Promise<K
       if (!parsed.ok) return send({ kind: 'error', id: parsed.id, error: parsed.error });
       const request = parsed.message;
       if (request.method === 'grants.attach') {
-        detachApprover ??= options.kernel.sandbox.broker.attachApprover();
+        detachApprover ??= options.kernel.attachApprover();
         send({ kind: 'result', id: request.id, result: { ok: true } });
         return;
       }

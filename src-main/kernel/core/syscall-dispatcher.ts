@@ -1,4 +1,4 @@
-import type { SyscallName, SyscallRequest, SyscallResponse } from '../../../src-shared/index.js';
+import type { SyscallName, SyscallRequest, SyscallResponse, SyscallResult } from '../../../src-shared/index.js';
 import { SyscallRequest as SyscallRequestSchema, describeIssues } from '../../../src-shared/index.js';
 import type { EventBus } from './event-bus.js';
 import { KernelError, toErrorPayload } from './kernel-error.js';
@@ -7,7 +7,7 @@ export type SyscallHandler<C extends SyscallName> = (
   pid: number,
   request: Extract<SyscallRequest, { call: C }>,
   signal: AbortSignal,
-) => Promise<unknown>;
+) => Promise<SyscallResult<C>>;
 
 /**
  * Every agent action passes here: validated against the syscall contract, routed to the

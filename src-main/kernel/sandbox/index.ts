@@ -8,3 +8,4 @@ export { normalizeGrantCapability, resolveRealPath, type NeededCapability } from
 export { declaredMemories } from './wasm-memory.js';
 export { declaredImports, type WasmImport } from './wasm-memory.js';
 export { WASI_FUNCTIONS, WASI_MODULE } from './wasi-subset.js';
+export { registerSandboxApi } from './sandbox-api.js';

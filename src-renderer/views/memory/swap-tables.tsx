@@ -6,6 +6,27 @@ import type { SwapRecord } from '../../store/scheduler.slice.js';
 import { selectProcess } from '../../store/selectors.js';
 import { formatBytes, formatClock } from '../common/format.js';
 import { AgentIcon } from '../common/agent-icon.js';
+import { TablePanel, type TableColumn } from '../common/table-panel.js';
+
+const SWAPPED_COLUMNS: readonly TableColumn[] = [
+  { label: 'PID', numeric: true },
+  { label: 'Agent' },
+  { label: 'State' },
+  { label: 'Where' },
+  { label: 'Size', numeric: true },
+  { label: 'Swaps out / in', numeric: true },
+  { label: 'Last snapshot', numeric: true },
+];
+
+const SWAP_COLUMNS: readonly TableColumn[] = [
+  { label: 'Time', numeric: true },
+  { label: 'Agent' },
+  { label: 'Direction' },
+  { label: 'Slot', numeric: true },
+  { label: 'Where' },
+  { label: 'Size', numeric: true },
+  { label: 'Took', numeric: true },
+];
 
 const SwappedRow = memo(function SwappedRow({ pid }: { pid: number }) {
   const info = useKernelStore(selectProcess(pid));
@@ -35,40 +56,17 @@ const SwappedRow = memo(function SwappedRow({ pid }: { pid: number }) {
 export function SwappedStates() {
   const pids = useKernelStore(useShallow(selectSwappedPids));
   return (
-    <section className="panel swapped" aria-labelledby="swapped-title">
-      <div className="panel-head">
-        <h2 id="swapped-title">Swapped out</h2>
-      </div>
-      <div className="table-scroll">
-        <table aria-labelledby="swapped-title">
-          <thead>
-            <tr>
-              <th scope="col" className="num">
-                PID
-              </th>
-              <th scope="col">Agent</th>
-              <th scope="col">State</th>
-              <th scope="col">Where</th>
-              <th scope="col" className="num">
-                Size
-              </th>
-              <th scope="col" className="num">
-                Swaps out / in
-              </th>
-              <th scope="col" className="num">
-                Last snapshot
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {pids.map((pid) => (
-              <SwappedRow key={pid} pid={pid} />
-            ))}
-          </tbody>
-        </table>
-        {pids.length === 0 ? <p className="empty">Nothing swapped out: every live agent's KV state is in a slot (or not built yet).</p> : null}
-      </div>
-    </section>
+    <TablePanel
+      titleId="swapped-title"
+      title="Swapped out"
+      className="swapped"
+      columns={SWAPPED_COLUMNS}
+      empty={pids.length === 0 ? <p className="empty">Nothing swapped out: every live agent&apos;s KV state is in a slot (or not built yet).</p> : null}
+    >
+      {pids.map((pid) => (
+        <SwappedRow key={pid} pid={pid} />
+      ))}
+    </TablePanel>
   );
 }
 
@@ -98,42 +96,21 @@ export function SwapLog() {
   const swaps = useKernelStore(selectSwapLog);
   const totals = useKernelStore(selectSwapTotals);
   return (
-    <section className="panel swap-log" aria-labelledby="swap-log-title">
-      <div className="panel-head">
-        <h2 id="swap-log-title">Swap activity</h2>
+    <TablePanel
+      titleId="swap-log-title"
+      title="Swap activity"
+      className="swap-log"
+      head={
         <span className="muted hint" aria-label="Swap totals">
           {totals.out} out · {totals.in} in · {formatBytes(totals.bytesOut)} written since connecting
         </span>
-      </div>
-      <div className="table-scroll">
-        <table aria-labelledby="swap-log-title">
-          <thead>
-            <tr>
-              <th scope="col" className="num">
-                Time
-              </th>
-              <th scope="col">Agent</th>
-              <th scope="col">Direction</th>
-              <th scope="col" className="num">
-                Slot
-              </th>
-              <th scope="col">Where</th>
-              <th scope="col" className="num">
-                Size
-              </th>
-              <th scope="col" className="num">
-                Took
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...swaps].reverse().map((swap) => (
-              <SwapRow key={swap.seq} swap={swap} />
-            ))}
-          </tbody>
-        </table>
-        {swaps.length === 0 ? <p className="empty">No swaps since this page connected. They happen when more agents run than there are slots.</p> : null}
-      </div>
-    </section>
+      }
+      columns={SWAP_COLUMNS}
+      empty={swaps.length === 0 ? <p className="empty">No swaps since this page connected. They happen when more agents run than there are slots.</p> : null}
+    >
+      {[...swaps].reverse().map((swap) => (
+        <SwapRow key={swap.seq} swap={swap} />
+      ))}
+    </TablePanel>
   );
 }

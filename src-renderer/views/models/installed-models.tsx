@@ -3,6 +3,9 @@ import type { InstalledModel, ModelInfo } from '../../../src-shared/index.js';
 import { isTerminal } from '../../../src-shared/index.js';
 import { useKernelStore } from '../../store/kernel-store.js';
 import { formatBytes } from '../common/format.js';
+import { TablePanel, type TableColumn } from '../common/table-panel.js';
+
+const INSTALLED_COLUMNS: readonly TableColumn[] = [{ label: 'File' }, { label: 'From' }, { label: 'Size', numeric: true }, { label: 'Status' }, { label: 'Actions', hidden: true }];
 
 function InstalledRow({ model }: { model: InstalledModel }) {
   const inUse = useKernelStore((state) => state.models.overview?.inUse === model.path);
@@ -95,39 +98,24 @@ export function InstalledModels() {
   const external = loaded !== null && installed !== null && !installed.some((model) => model.path === loaded.path) ? loaded : null;
   const total = (installed ?? []).reduce((sum, model) => sum + model.sizeBytes, 0);
   return (
-    <section className="panel installed-models" aria-labelledby="installed-title">
-      <div className="panel-head">
-        <h2 id="installed-title">Installed</h2>
+    <TablePanel
+      titleId="installed-title"
+      title="Installed"
+      className="installed-models"
+      head={
         <span className="muted hint" title={directory}>
           {installed === null
             ? 'reading…'
             : `${installed.length} ${installed.length === 1 ? 'model' : 'models'} in the folder · ${formatBytes(total)} on disk${external ? ' · 1 loaded by path' : ''}`}
         </span>
-      </div>
-      <div className="table-scroll">
-        <table aria-labelledby="installed-title">
-          <thead>
-            <tr>
-              <th scope="col">File</th>
-              <th scope="col">From</th>
-              <th scope="col" className="num">
-                Size
-              </th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {external ? <ExternalModelRow model={external} /> : null}
-            {(installed ?? []).map((model) => (
-              <InstalledRow key={model.file} model={model} />
-            ))}
-          </tbody>
-        </table>
-        {installed !== null && installed.length === 0 && !external ? <p className="empty">No models yet: download one below, or drop a .gguf file here.</p> : null}
-      </div>
-    </section>
+      }
+      columns={INSTALLED_COLUMNS}
+      empty={installed !== null && installed.length === 0 && !external ? <p className="empty">No models yet: download one below, or drop a .gguf file here.</p> : null}
+    >
+      {external ? <ExternalModelRow model={external} /> : null}
+      {(installed ?? []).map((model) => (
+        <InstalledRow key={model.file} model={model} />
+      ))}
+    </TablePanel>
   );
 }

@@ -3,6 +3,18 @@ import { useKernelStore } from '../../store/kernel-store.js';
 import { isDownloadActive } from '../../store/models.slice.js';
 import { formatBytes } from '../common/format.js';
 import { describeTransfer, ProgressBar } from './progress-bar.js';
+import { TablePanel, type TableColumn } from '../common/table-panel.js';
+
+const CATALOG_COLUMNS: readonly TableColumn[] = [
+  { label: 'Model' },
+  { label: 'Role' },
+  { label: 'Quant' },
+  { label: 'Size', numeric: true },
+  { label: 'VRAM', numeric: true },
+  { label: 'Licence' },
+  { label: 'Status' },
+  { label: 'Actions', hidden: true },
+];
 
 function CatalogRow({ model, isDefault }: { model: CatalogModel; isDefault: boolean }) {
   const download = useKernelStore((state) => state.models.downloads[model.id]);
@@ -86,38 +98,16 @@ export function ModelCatalog() {
   const catalog = useKernelStore((state) => state.models.overview?.catalog ?? NO_MODELS);
   const defaultId = useKernelStore((state) => state.models.overview?.defaultId ?? null);
   return (
-    <section className="panel model-catalog" aria-labelledby="catalog-title">
-      <div className="panel-head">
-        <h2 id="catalog-title">Catalogue</h2>
-        <span className="muted hint">downloads resume after an interruption or a restart</span>
-      </div>
-      <div className="table-scroll">
-        <table aria-labelledby="catalog-title">
-          <thead>
-            <tr>
-              <th scope="col">Model</th>
-              <th scope="col">Role</th>
-              <th scope="col">Quant</th>
-              <th scope="col" className="num">
-                Size
-              </th>
-              <th scope="col" className="num">
-                VRAM
-              </th>
-              <th scope="col">Licence</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {catalog.map((model) => (
-              <CatalogRow key={model.id} model={model} isDefault={model.id === defaultId} />
-            ))}
-          </tbody>
-        </table>
-      </div>
-    </section>
+    <TablePanel
+      titleId="catalog-title"
+      title="Catalogue"
+      className="model-catalog"
+      head={<span className="muted hint">downloads resume after an interruption or a restart</span>}
+      columns={CATALOG_COLUMNS}
+    >
+      {catalog.map((model) => (
+        <CatalogRow key={model.id} model={model} isDefault={model.id === defaultId} />
+      ))}
+    </TablePanel>
   );
 }

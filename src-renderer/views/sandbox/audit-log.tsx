@@ -5,6 +5,7 @@ import { useKernelStore } from '../../store/kernel-store.js';
 import { selectAuditFilter, selectDenialCount, selectVisibleAudit } from '../../store/sandbox.selectors.js';
 import type { AuditOutcomeFilter } from '../../store/ui.slice.js';
 import { formatBytes, formatClock } from '../common/format.js';
+import { TablePanel, type TableColumn } from '../common/table-panel.js';
 
 /** Rows drawn at once; the filter narrows the rest. */
 const SHOWN = 300;
@@ -16,6 +17,19 @@ const OUTCOMES: readonly { value: AuditOutcomeFilter; label: string }[] = [
   { value: 'allowed', label: 'Allowed' },
   { value: 'ok', label: 'OK' },
   { value: 'revoked', label: 'Revoked' },
+];
+
+const AUDIT_COLUMNS: readonly TableColumn[] = [
+  { label: 'Time', numeric: true },
+  { label: 'PID', numeric: true },
+  { label: 'Agent' },
+  { label: 'Kind' },
+  { label: 'Name' },
+  { label: 'Capability' },
+  { label: 'Outcome' },
+  { label: 'Reason' },
+  { label: 'Took', numeric: true },
+  { label: 'Result', numeric: true },
 ];
 
 const AuditRow = memo(function AuditRow({ record }: { record: AuditRecord }) {
@@ -74,9 +88,12 @@ export function AuditLog() {
   const denials = useKernelStore(selectDenialCount);
   const setFilter = useKernelStore((state) => state.setAuditFilter);
   return (
-    <section className="panel audit" aria-labelledby="audit-title">
-      <div className="panel-head">
-        <h2 id="audit-title">Audit log</h2>
+    <TablePanel
+      titleId="audit-title"
+      title="Audit log"
+      className="audit"
+      tableClassName="audit-table"
+      head={
         <div className="toolbar">
           <input type="search" aria-label="Filter the audit log" placeholder="Filter: agent, tool, capability, reason" value={filter.text} onChange={(event) => setFilter({ text: event.target.value })} />
           <select aria-label="Outcome" value={filter.outcome} onChange={(event) => setFilter({ outcome: event.target.value as AuditOutcomeFilter })}>
@@ -89,40 +106,14 @@ export function AuditLog() {
           <span className={denials > 0 ? 'denial-count' : 'muted'}>{denials} denied</span>
           <ChainCheck />
         </div>
-      </div>
-      <div className="table-scroll">
-        <table aria-labelledby="audit-title" className="audit-table">
-          <thead>
-            <tr>
-              <th scope="col" className="num">
-                Time
-              </th>
-              <th scope="col" className="num">
-                PID
-              </th>
-              <th scope="col">Agent</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Name</th>
-              <th scope="col">Capability</th>
-              <th scope="col">Outcome</th>
-              <th scope="col">Reason</th>
-              <th scope="col" className="num">
-                Took
-              </th>
-              <th scope="col" className="num">
-                Result
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {records.slice(0, SHOWN).map((record) => (
-              <AuditRow key={record.seq} record={record} />
-            ))}
-          </tbody>
-        </table>
-        {records.length === 0 ? <p className="empty">No audit records match.</p> : null}
-        {records.length > SHOWN ? <p className="empty">{records.length - SHOWN} older records match; narrow the filter to see them.</p> : null}
-      </div>
-    </section>
+      }
+      columns={AUDIT_COLUMNS}
+      empty={records.length === 0 ? <p className="empty">No audit records match.</p> : null}
+      footer={records.length > SHOWN ? <p className="empty">{records.length - SHOWN} older records match; narrow the filter to see them.</p> : null}
+    >
+      {records.slice(0, SHOWN).map((record) => (
+        <AuditRow key={record.seq} record={record} />
+      ))}
+    </TablePanel>
   );
 }

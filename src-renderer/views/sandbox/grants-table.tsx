@@ -5,6 +5,7 @@ import { selectGrant, selectGrantIds } from '../../store/sandbox.selectors.js';
 import { selectAgents } from '../../store/selectors.js';
 import { formatClock } from '../common/format.js';
 import { AgentIcon } from '../common/agent-icon.js';
+import { TablePanel, type TableColumn } from '../common/table-panel.js';
 
 const GrantRow = memo(function GrantRow({ grantId }: { grantId: string }) {
   const grant = useKernelStore(selectGrant(grantId));
@@ -61,45 +62,32 @@ const GrantRow = memo(function GrantRow({ grantId }: { grantId: string }) {
   );
 });
 
+const GRANT_COLUMNS: readonly TableColumn[] = [
+  { label: 'Agent' },
+  { label: 'Tool' },
+  { label: 'Capability' },
+  { label: 'Scope' },
+  { label: 'Granted', numeric: true },
+  { label: 'Uses', numeric: true },
+  { label: 'Last used', numeric: true },
+  { label: 'Actions', className: 'actions', hidden: true },
+];
+
 /** Every standing grant, newest first, with its uses; revoking takes effect at the next call. */
 export function GrantsTable() {
   const ids = useKernelStore(useShallow(selectGrantIds));
   return (
-    <section className="panel grants" aria-labelledby="grants-title">
-      <div className="panel-head">
-        <h2 id="grants-title">Grants</h2>
-        <span className="muted hint">{ids.length} standing (grants and denies)</span>
-      </div>
-      <div className="table-scroll">
-        <table aria-labelledby="grants-title">
-          <thead>
-            <tr>
-              <th scope="col">Agent</th>
-              <th scope="col">Tool</th>
-              <th scope="col">Capability</th>
-              <th scope="col">Scope</th>
-              <th scope="col" className="num">
-                Granted
-              </th>
-              <th scope="col" className="num">
-                Uses
-              </th>
-              <th scope="col" className="num">
-                Last used
-              </th>
-              <th scope="col" className="actions">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {ids.map((id) => (
-              <GrantRow key={id} grantId={id} />
-            ))}
-          </tbody>
-        </table>
-        {ids.length === 0 ? <p className="empty">No grants. Agents are asked when they need a capability.</p> : null}
-      </div>
-    </section>
+    <TablePanel
+      titleId="grants-title"
+      title="Grants"
+      className="grants"
+      head={<span className="muted hint">{ids.length} standing (grants and denies)</span>}
+      columns={GRANT_COLUMNS}
+      empty={ids.length === 0 ? <p className="empty">No grants. Agents are asked when they need a capability.</p> : null}
+    >
+      {ids.map((id) => (
+        <GrantRow key={id} grantId={id} />
+      ))}
+    </TablePanel>
   );
 }

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { McpServerStatus } from '../../../src-shared/index.js';
 import { useKernelStore } from '../../store/kernel-store.js';
+import { TablePanel, type TableColumn } from '../common/table-panel.js';
 
 /** How a server runs, in words: a native server is never inside the Wasm sandbox, whatever confines it. */
 export function runsLabel(server: McpServerStatus): { runs: string; confinement: string; unconfined: boolean } {
@@ -13,6 +14,8 @@ export function runsLabel(server: McpServerStatus): { runs: string; confinement:
     unconfined: false,
   };
 }
+
+const SERVER_COLUMNS: readonly TableColumn[] = [{ label: 'Name' }, { label: 'Health' }, { label: 'How it runs' }, { label: 'Tools', numeric: true }];
 
 function ServerRow({ server }: { server: McpServerStatus }) {
   const label = runsLabel(server);
@@ -56,43 +59,37 @@ export function McpServersPanel() {
   const warning = servers?.find((server) => server.sandboxWarning)?.sandboxWarning;
 
   return (
-    <section className="panel mcp-servers" aria-labelledby="mcp-servers-title">
-      <div className="panel-head">
-        <h2 id="mcp-servers-title">MCP servers</h2>
-        <span className="muted hint">{servers?.length ?? 0} registered</span>
-        <button type="button" className="mcp-refresh" onClick={() => void refresh()}>
-          Refresh
-        </button>
-      </div>
-      {warning ? (
-        <p className="mcp-unconfined" role="note">
-          {warning}
-        </p>
-      ) : null}
-      <div className="table-scroll">
-        <table aria-labelledby="mcp-servers-title">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Health</th>
-              <th scope="col">How it runs</th>
-              <th scope="col" className="num">
-                Tools
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(servers ?? []).map((server) => (
-              <ServerRow key={server.name} server={server} />
-            ))}
-          </tbody>
-        </table>
-        {servers?.length === 0 ? (
+    <TablePanel
+      titleId="mcp-servers-title"
+      title="MCP servers"
+      className="mcp-servers"
+      head={
+        <>
+          <span className="muted hint">{servers?.length ?? 0} registered</span>
+          <button type="button" className="mcp-refresh" onClick={() => void refresh()}>
+            Refresh
+          </button>
+        </>
+      }
+      beforeTable={
+        warning ? (
+          <p className="mcp-unconfined" role="note">
+            {warning}
+          </p>
+        ) : null
+      }
+      columns={SERVER_COLUMNS}
+      empty={
+        servers?.length === 0 ? (
           <p className="empty">
             No MCP servers. Add one with <code>amk mcp-servers add NAME --command &quot;…&quot;</code>: it runs outside the sandbox, with your rights.
           </p>
-        ) : null}
-      </div>
-    </section>
+        ) : null
+      }
+    >
+      {(servers ?? []).map((server) => (
+        <ServerRow key={server.name} server={server} />
+      ))}
+    </TablePanel>
   );
 }

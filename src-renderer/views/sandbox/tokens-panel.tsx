@@ -3,6 +3,7 @@ import type { ClientToken } from '../../../src-shared/index.js';
 import { ClientTokenName } from '../../../src-shared/index.js';
 import { useKernelStore } from '../../store/kernel-store.js';
 import { formatClock } from '../common/format.js';
+import { TablePanel, type TableColumn } from '../common/table-panel.js';
 
 const TokenRow = memo(function TokenRow({ token }: { token: ClientToken }) {
   const revoke = useKernelStore((state) => state.revokeClientToken);
@@ -34,6 +35,14 @@ const TokenRow = memo(function TokenRow({ token }: { token: ClientToken }) {
 });
 
 /** The secret of the token just made: shown once, here, until dismissed. */
+const TOKEN_COLUMNS: readonly TableColumn[] = [
+  { label: 'Name' },
+  { label: 'Runs as' },
+  { label: 'Created', numeric: true },
+  { label: 'Last used', numeric: true },
+  { label: 'Actions', className: 'actions', hidden: true },
+];
+
 function FreshSecret() {
   const fresh = useKernelStore((state) => state.clientTokens.fresh);
   const dismiss = useKernelStore((state) => state.dismissClientTokenSecret);
@@ -74,51 +83,36 @@ export function TokensPanel() {
   };
 
   return (
-    <section className="panel tokens" aria-labelledby="tokens-title">
-      <div className="panel-head">
-        <h2 id="tokens-title">MCP client tokens</h2>
-        <span className="muted hint">{tokens?.length ?? 0} issued</span>
-      </div>
-      <form className="token-form" onSubmit={(event) => void submit(event)}>
-        <input
-          type="text"
-          aria-label="New token name"
-          placeholder="client name, e.g. claude-desktop"
-          value={name}
-          aria-invalid={name !== '' && !valid.success}
-          title={name !== '' && !valid.success ? valid.error.issues[0]?.message : undefined}
-          onChange={(event) => setName(event.target.value.trim())}
-        />
-        <button type="submit" disabled={busy || !valid.success}>
-          New token
-        </button>
-      </form>
-      <FreshSecret />
-      <div className="table-scroll">
-        <table aria-labelledby="tokens-title">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Runs as</th>
-              <th scope="col" className="num">
-                Created
-              </th>
-              <th scope="col" className="num">
-                Last used
-              </th>
-              <th scope="col" className="actions">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {(tokens ?? []).map((token) => (
-              <TokenRow key={token.name} token={token} />
-            ))}
-          </tbody>
-        </table>
-        {tokens?.length === 0 ? <p className="empty">No client tokens. MCP clients with the administrator&apos;s token run as mcp-client-admin.</p> : null}
-      </div>
-    </section>
+    <TablePanel
+      titleId="tokens-title"
+      title="MCP client tokens"
+      className="tokens"
+      head={<span className="muted hint">{tokens?.length ?? 0} issued</span>}
+      beforeTable={
+        <>
+          <form className="token-form" onSubmit={(event) => void submit(event)}>
+            <input
+              type="text"
+              aria-label="New token name"
+              placeholder="client name, e.g. claude-desktop"
+              value={name}
+              aria-invalid={name !== '' && !valid.success}
+              title={name !== '' && !valid.success ? valid.error.issues[0]?.message : undefined}
+              onChange={(event) => setName(event.target.value.trim())}
+            />
+            <button type="submit" disabled={busy || !valid.success}>
+              New token
+            </button>
+          </form>
+          <FreshSecret />
+        </>
+      }
+      columns={TOKEN_COLUMNS}
+      empty={tokens?.length === 0 ? <p className="empty">No client tokens. MCP clients with the administrator&apos;s token run as mcp-client-admin.</p> : null}
+    >
+      {(tokens ?? []).map((token) => (
+        <TokenRow key={token.name} token={token} />
+      ))}
+    </TablePanel>
   );
 }

@@ -3,6 +3,7 @@ import type { InstalledTool } from '../../../src-shared/index.js';
 import { useKernelStore } from '../../store/kernel-store.js';
 import { useFileDrop } from '../models/import-zone.js';
 import { SIGNATURE_LABEL, shortRequirement } from '../common/tool-facts.js';
+import { TablePanel, type TableColumn } from '../common/table-panel.js';
 
 /** Where focus goes back when the review dialog closes. */
 const PICKER_ID = 'tools-install-button';
@@ -67,6 +68,17 @@ const ToolRow = memo(function ToolRow({ tool }: { tool: InstalledTool }) {
  * The tools the kernel can run, and third-party packages installed from a dropped or picked
  * archive: it goes to the kernel for review, and the review dialog asks before anything installs.
  */
+const TOOL_COLUMNS: readonly TableColumn[] = [
+  { label: 'Name' },
+  { label: 'Source' },
+  { label: 'Publisher' },
+  { label: 'Signature' },
+  { label: 'sha256' },
+  { label: 'Can ask for' },
+  { label: 'Host functions' },
+  { label: 'Actions', className: 'actions', hidden: true },
+];
+
 export function ToolsPanel() {
   const installed = useKernelStore((state) => state.toolPackages.installed);
   const staging = useKernelStore((state) => state.toolPackages.staging);
@@ -80,63 +92,56 @@ export function ToolsPanel() {
   const rows = useMemo(() => [...(installed ?? [])].sort(bySourceThenName), [installed]);
 
   return (
-    <section id={DROP_ZONE_ID} tabIndex={-1} className={dropping ? 'panel tools drop-zone dropping' : 'panel tools drop-zone'} aria-labelledby="tools-title" {...handlers}>
-      <div className="panel-head">
-        <h2 id="tools-title">Tools</h2>
-        <span className="muted hint">
-          {installed?.length ?? 0} available, {count} installed
-        </span>
-        <span className="tools-install">
-          {staging ? <span className="muted">Checking {staging}…</span> : <span className="muted">Drop a .tar.gz, .tgz or .zip here, or</span>}
-          <button id={PICKER_ID} type="button" disabled={staging !== null} onClick={() => input.current?.click()}>
-            Install a tool…
-          </button>
-        </span>
-      </div>
-      <input
-        ref={input}
-        type="file"
-        accept=".tar.gz,.tgz,.zip"
-        aria-label="Tool package to install"
-        className="visually-hidden"
-        tabIndex={-1}
-        onChange={(event) => {
-          const file = event.target.files?.[0];
-          event.target.value = '';
-          if (file) void stage(file, PICKER_ID);
-        }}
-      />
-      {stageError ? (
-        <p role="alert" className="tools-error">
-          {stageError}
-        </p>
-      ) : null}
-      <div className="table-scroll">
-        <table aria-labelledby="tools-title">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Source</th>
-              <th scope="col">Publisher</th>
-              <th scope="col">Signature</th>
-              <th scope="col">sha256</th>
-              <th scope="col">Can ask for</th>
-              <th scope="col">Host functions</th>
-              <th scope="col" className="actions">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((tool) => (
-              <ToolRow key={tool.name} tool={tool} />
-            ))}
-          </tbody>
-        </table>
+    <TablePanel
+      titleId="tools-title"
+      title="Tools"
+      className={dropping ? 'tools drop-zone dropping' : 'tools drop-zone'}
+      sectionProps={{ id: DROP_ZONE_ID, tabIndex: -1, ...handlers }}
+      head={
+        <>
+          <span className="muted hint">
+            {installed?.length ?? 0} available, {count} installed
+          </span>
+          <span className="tools-install">
+            {staging ? <span className="muted">Checking {staging}…</span> : <span className="muted">Drop a .tar.gz, .tgz or .zip here, or</span>}
+            <button id={PICKER_ID} type="button" disabled={staging !== null} onClick={() => input.current?.click()}>
+              Install a tool…
+            </button>
+          </span>
+        </>
+      }
+      beforeTable={
+        <>
+          <input
+            ref={input}
+            type="file"
+            accept=".tar.gz,.tgz,.zip"
+            aria-label="Tool package to install"
+            className="visually-hidden"
+            tabIndex={-1}
+            onChange={(event) => {
+              const file = event.target.files?.[0];
+              event.target.value = '';
+              if (file) void stage(file, PICKER_ID);
+            }}
+          />
+          {stageError ? (
+            <p role="alert" className="tools-error">
+              {stageError}
+            </p>
+          ) : null}
+        </>
+      }
+      columns={TOOL_COLUMNS}
+      footer={
         <p className="muted tools-note">
           A browser cannot send a folder: a tool folder installs with <code>amk tools install DIR</code> on the kernel machine.
         </p>
-      </div>
-    </section>
+      }
+    >
+      {rows.map((tool) => (
+        <ToolRow key={tool.name} tool={tool} />
+      ))}
+    </TablePanel>
   );
 }
