@@ -5,11 +5,10 @@
  * agent stop at a step boundary so the next start resumes it.
  */
 import { app, type BrowserWindow, dialog, ipcMain, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
-import { join } from 'node:path';
 import type { DownloadProgress, KernelEvent } from '../../src-shared/index.js';
 import { BRIDGE_CHANNELS } from '../../src-shared/index.js';
 import { Kernel } from '../kernel/index.js';
-import { removeConnectionFile, startKernelServer, writeConnectionFile, type KernelServer } from '../server/index.js';
+import { serveKernel, type ServedKernel } from '../server/index.js';
 import { installLastResort } from '../process-guard.js';
 import { packageRoot, resolveKernelConfig } from '../settings.js';
 import { provideModel } from './first-run.js';
@@ -18,7 +17,7 @@ import { handleBridgeRequest, isTrustedSender } from './ipc-guard.js';
 
 const appRoot = packageRoot();
 let kernel: Kernel | null = null;
-let server: KernelServer | null = null;
+let served: ServedKernel | null = null;
 let window: BrowserWindow | null = null;
 /** The window is up before the kernel: its first calls wait for the boot instead of failing. */
 let kernelBooted: (kernel: Kernel | null) => void = () => {};
@@ -53,13 +52,11 @@ async function boot(): Promise<void> {
   } finally {
     kernelBooted(kernel);
   }
-  const { config } = kernel;
   kernel.bus.on((event) => {
     if (event.type === 'grant.requested' && event.request.count === 1 && window) notifyGrantRequest(window, event.request.agentName, event.request.summary);
   });
   // The same loopback API as `amk serve`, so `amk ps`, `amk grants` and `amk mcp` reach the desktop app too.
-  server = await startKernelServer({ kernel, port: 0, rendererDir: join(appRoot, 'dist', 'renderer') });
-  writeConnectionFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid });
+  served = await serveKernel({ name: 'app main', kernel, port: 0 });
   const outcome = await provideModel(kernel, showDownload);
   showTaskbarProgress(null);
   if (outcome.kind === 'no-model') await dialog.showMessageBox({ type: 'warning', message: outcome.title, detail: outcome.reason });
@@ -128,8 +125,7 @@ if (!app.requestSingleInstanceLock()) {
     quitting = true;
     const stopping = kernel;
     kernel = null;
-    removeConnectionFile(stopping.config.dataDir);
-    void (server?.close() ?? Promise.resolve())
+    void (served?.close() ?? Promise.resolve())
       .then(() => stopping.dispose())
       .finally(() => app.quit());
   });

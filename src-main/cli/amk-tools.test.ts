@@ -43,7 +43,14 @@ async function serve(): Promise<string> {
   return dir.path;
 }
 
-describe('amk tools', () => {
+/**
+ * Each test drives the real CLI in child processes (a fresh Node with tsx per command: 2-7 s each
+ * on a loaded 2-core machine), so a test's run time is bounded work, not a measure; the limit is a
+ * hang guard only.
+ */
+const CLI_LIMIT_MS = 300_000;
+
+describe('amk tools', { timeout: CLI_LIMIT_MS }, () => {
   it('installs a package folder through a running amk serve, signs, trusts, lists and removes', async () => {
     const dir = { path: await serve() };
     const dataDir = ['--data-dir', dir.path];

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,11 +19,12 @@ interface Result {
   stderr: string;
 }
 
-function amk(args: string[], env: Record<string, string> = {}): Promise<Result> {
+/** `amk ARGS` from the sources; an `undefined` in `env` removes that variable. */
+function amk(args: string[], env: Record<string, string | undefined> = {}): Promise<Result> {
+  const merged: NodeJS.ProcessEnv = { ...process.env, AMK_THREADS: '1', AMK_GPU: 'cpu', ...env };
+  for (const [key, value] of Object.entries(merged)) if (value === undefined) delete merged[key];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      env: { ...process.env, AMK_THREADS: '1', AMK_GPU: 'cpu', ...env },
-    });
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: merged });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -32,12 +33,42 @@ function amk(args: string[], env: Record<string, string> = {}): Promise<Result> 
   });
 }
 
-describe('amk run', () => {
+/**
+ * Each test drives the real CLI in child processes (a fresh Node with tsx per command: 2-7 s each
+ * on a loaded 2-core machine), so a test's run time is bounded work, not a measure; the limit is a
+ * hang guard only.
+ */
+const CLI_LIMIT_MS = 300_000;
+
+describe('amk run', { timeout: CLI_LIMIT_MS }, () => {
   it('runs an agent, streams its output and prints a summary', async () => {
     const result = await amk(['run', 'storyteller', '--task', 'a brave little fox', '--model', testModelPath()]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('answer:');
     expect(result.stderr).toMatch(/pid 1 storyteller exited \(exit 0: finished\).*tokens in, \d+ out, \d+ tok\/s, 1 steps, 0 tool calls/);
+  });
+
+  it('finds a model installed in the data directory, keeps its kernel out of it, and a tool call prints no ExperimentalWarning', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.dispose);
+    mkdirSync(join(dir.path, 'models'));
+    symlinkSync(testModelPath(), join(dir.path, 'models', 'stories260K.gguf'));
+    const manifest = join(dir.path, 'calc.json');
+    // toolFirst: the first step is a tool call whatever the model would say, so a Wasm worker starts.
+    writeFileSync(manifest, JSON.stringify({ id: 'calc', name: 'Calc', description: 'd', systemPrompt: 'Compute.', kind: 'background', tools: ['calculator'], model: { toolFirst: true, maxSteps: 2 } }));
+    const result = await amk(['run', manifest, '--task', 'two plus two', '--data-dir', dir.path], { AMK_MODEL: undefined });
+    expect(result.stderr).toMatch(/pid 1 calc exited .* [12] tool calls/);
+    expect(result.stderr).toContain('→ calculator');
+    expect(result.stderr).not.toContain('ExperimentalWarning');
+    // The run's kernel (journal, lock) lived in a temporary directory: a running kernel here is never in its way.
+    expect(existsSync(join(dir.path, 'journal'))).toBe(false);
+    expect(existsSync(join(dir.path, 'kernel.lock'))).toBe(false);
+    const listed = await amk(['models', 'list', '--data-dir', dir.path]);
+    expect(listed.stdout).toMatch(/^STATUS\s+ID\s+ROLE\s+SIZE/);
+    expect(listed.stdout).toMatch(/\ninstalled\s+stories260K\.gguf\s+imported\s+1\.1 MiB/);
+    expect(listed.stdout).toMatch(/ GiB /);
+    expect(listed.stdout).not.toMatch(/\bGB\b/);
+    expect(listed.stdout).toContain('no model is loaded');
   });
 
   it('prints usage and exits 2 when called wrongly', async () => {
@@ -66,7 +97,7 @@ describe('amk run', () => {
   });
 });
 
-describe('remote commands against amk serve', () => {
+describe('remote commands against amk serve', { timeout: CLI_LIMIT_MS }, () => {
   it('exit 3 when no kernel is running', async () => {
     const dir = tempDir();
     cleanups.push(dir.dispose);
@@ -133,10 +164,13 @@ describe('remote commands against amk serve', () => {
     expect(imported.stdout.trim()).toBe(join(dir.path, 'models', 'stories260K.gguf'));
     const used = await amk(['models', 'use', 'stories260K.gguf', ...dataDir]);
     expect(used.stdout).toMatch(/^loaded stories260K\.gguf: cpu, 0\/\d+ layers on the GPU/);
+    // The running kernel says which model is loaded.
+    expect((await amk(['models', 'list', ...dataDir])).stdout).toMatch(/\nloaded\s+stories260K\.gguf\s+imported/);
     const refused = await amk(['models', 'delete', 'stories260K.gguf', ...dataDir]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('is the model in use');
     server.kill('SIGTERM');
     expect(await closed).toBe(0);
-  });
+    // Some fifteen CLI processes one after another: each is a Node start, slow on a loaded machine.
+  }, 240_000);
 });

@@ -3,6 +3,7 @@ import type { KernelClient } from '../../src-shared/index.js';
 import { KernelCallError, PriorityClass } from '../../src-shared/index.js';
 import { KernelError } from '../kernel/index.js';
 import { EXIT, UsageError } from './cli-io.js';
+import { checkCommandFlags } from './command-flags.js';
 import { models, readAgentArgument, run, serve } from './commands-local.js';
 import { audit, connect, grants, interrupts, parsePid, printProcess, ps, top } from './commands-remote.js';
 import { mcpServers, mcpStdio } from '../mcp/mcp-command.js';
@@ -140,6 +141,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return values.help ? EXIT.ok : EXIT.usage;
   }
+  checkCommandFlags(command, rest, Object.keys(values));
   const settings = {
     ...(values.model ? { model: values.model } : {}),
     ...(values.gpu ? { gpu: values.gpu } : {}),

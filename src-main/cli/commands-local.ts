@@ -2,11 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { handleKernelRequest, Kernel, ModelManager, type BootReport, type KernelConfig } from '../kernel/index.js';
-import type { DownloadProgress, KernelClient } from '../../src-shared/index.js';
-import { connectionFilePath, connectKernel, readConnectionFile, removeConnectionFile, startKernelServer, writeConnectionFile } from '../server/index.js';
-import { catalogPath, defaultDataDir, packageRoot, resolveKernelConfig, type SettingsFlags } from '../settings.js';
-import { installLastResort } from '../process-guard.js';
-import { EXIT, UsageError, formatDuration, shutdownSignal } from './cli-io.js';
+import type { DownloadProgress, KernelClient, ModelsOverview } from '../../src-shared/index.js';
+import { connectionFilePath, connectKernel, readConnectionFile, serveKernel, type ServedKernel } from '../server/index.js';
+import { catalogPath, defaultDataDir, resolveKernelConfig, type SettingsFlags } from '../settings.js';
+import { EXIT, UsageError, formatBytes, formatDuration, shutdownSignal, table } from './cli-io.js';
 
 /** A gallery id, or a path to a manifest file. */
 export function readAgentArgument(agent: string): string | Record<string, unknown> {
@@ -24,14 +23,27 @@ export function readAgentArgument(agent: string): string | Record<string, unknow
   }
 }
 
-/** `amk run`: one agent in a kernel of its own, output streamed, a summary at the end. */
+/**
+ * `amk run`: one agent in a kernel of its own, output streamed, a summary at the end. Its settings
+ * and model come from the data directory as `amk serve`'s do (flags, AMK_*, config.json, the models
+ * folder), so a model installed with `amk models` is found; its kernel (journal, grants, memory)
+ * lives in a temporary directory, so it never meets a running kernel's lock or journal.
+ */
 export async function run(agent: string, task: string, flags: SettingsFlags & { json?: boolean; grants?: string[] }): Promise<number> {
   const spec = readAgentArgument(agent);
-  const ephemeral = flags.dataDir === undefined;
-  const dataDir = flags.dataDir ?? mkdtempSync(join(tmpdir(), 'amk-run-'));
-  const config: KernelConfig = { ...resolveKernelConfig({ ...flags, dataDir }), slots: 1 };
-  if (!config.modelPath) throw new UsageError('no model: pass --model PATH or set AMK_MODEL');
-  const kernel = await Kernel.boot(config);
+  const settings = resolveKernelConfig(flags);
+  if (!settings.modelPath) {
+    throw new UsageError(`no model: pass --model PATH, set AMK_MODEL, or install one with \`amk models download ID\` (into ${join(settings.dataDir, 'models')})`);
+  }
+  const scratch = mkdtempSync(join(tmpdir(), 'amk-run-'));
+  const config: KernelConfig = { ...settings, dataDir: scratch, slots: 1 };
+  let kernel: Kernel;
+  try {
+    kernel = await Kernel.boot(config);
+  } catch (error) {
+    rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
   try {
     const info = kernel.info();
     if (!info.model) {
@@ -70,7 +82,7 @@ export async function run(agent: string, task: string, flags: SettingsFlags & { 
     return done.exit?.code === 0 ? EXIT.ok : EXIT.failed;
   } finally {
     await kernel.dispose();
-    if (ephemeral) rmSync(dataDir, { recursive: true, force: true });
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -98,16 +110,9 @@ export async function serve(flags: SettingsFlags & { port?: string; host?: strin
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got "${flags.port}"`);
   const signal = shutdownSignal();
   const kernel = await Kernel.boot(config);
-  // A bug that escapes every boundary's own handling is logged; a rejection does not stop the kernel.
-  installLastResort('amk serve', () => kernel.flushJournal());
-  let server: Awaited<ReturnType<typeof startKernelServer>>;
+  let served: ServedKernel;
   try {
-    server = await startKernelServer({
-      kernel,
-      port,
-      rendererDir: join(packageRoot(), 'dist', 'renderer'),
-      ...(flags.host ? { host: flags.host } : {}),
-    });
+    served = await serveKernel({ name: 'amk serve', kernel, port, ...(flags.host ? { host: flags.host } : {}) });
   } catch (error) {
     // A port in use ends `amk serve` at once, with the kernel's journal closed cleanly.
     signal.release();
@@ -116,7 +121,7 @@ export async function serve(flags: SettingsFlags & { port?: string; host?: strin
     console.error(`amk: cannot listen on ${flags.host ?? '127.0.0.1'}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use (another amk serve? try --port 0)' : (error as Error).message}`);
     return EXIT.failed;
   }
-  writeConnectionFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid });
+  const { server } = served;
   const info = kernel.info();
   // Logs and CI output are kept: the token is printed only to a human at a terminal, and only in
   // the link's fragment (`#token=`), which the browser keeps to itself.
@@ -130,8 +135,7 @@ export async function serve(flags: SettingsFlags & { port?: string; host?: strin
   for (const line of bootReportLines(kernel.report)) console.log(line);
   const received = await signal.received;
   console.log(`${received}: shutting down (agents stop at a token boundary and resume on the next start)`);
-  removeConnectionFile(config.dataDir);
-  await server.close();
+  await served.close();
   await kernel.dispose();
   // The handlers stay: a signal still queued behind the shutdown's synchronous work would otherwise
   // meet Node's default action and end the process with a signal instead of exit code 0.
@@ -142,7 +146,7 @@ export async function serve(flags: SettingsFlags & { port?: string; host?: strin
 function showProgress(p: DownloadProgress): void {
   const percent = p.totalBytes > 0 ? ((100 * p.receivedBytes) / p.totalBytes).toFixed(1) : '?';
   const left = p.secondsLeft === null ? '' : ` ${Math.ceil(p.secondsLeft)}s left`;
-  process.stderr.write(`\r${p.state} ${percent}% ${(p.bytesPerSecond / 1e6).toFixed(1)} MB/s${left}${p.error ? ` (${p.error})` : ''}   `);
+  process.stderr.write(`\r${p.state} ${percent}% ${formatBytes(p.bytesPerSecond)}/s${left}${p.error ? ` (${p.error})` : ''}   `);
 }
 
 /** Starts (or joins) the kernel's download and follows it to the end; resolves to the installed path. */
@@ -169,6 +173,25 @@ function downloadThroughKernel(client: KernelClient, id: string, directory: stri
   });
 }
 
+type Overview = Pick<ModelsOverview, 'catalog' | 'installed' | 'defaultId' | 'inUse' | 'loading'>;
+
+async function localOverview(manager: ModelManager): Promise<Overview> {
+  return { catalog: manager.catalog.models, installed: await manager.installed(), defaultId: manager.catalog.default, inUse: null, loading: null };
+}
+
+/** The catalogue and the models folder as one table: STATUS says installed, loaded or loading, as the UI's models screen does. */
+function printModels(overview: Overview): void {
+  const status = (path: string | undefined): string => (!path ? '' : path === overview.inUse ? 'loaded' : path === overview.loading ? 'loading' : 'installed');
+  const rows = [['STATUS', 'ID', 'ROLE', 'SIZE', 'VRAM', 'LICENSE']];
+  for (const model of overview.catalog) {
+    const have = overview.installed.find((entry) => entry.file === model.file);
+    rows.push([status(have?.path), model.id, model.role, formatBytes(model.sizeBytes), `~${model.vramGiB} GiB`, `${model.license}${model.id === overview.defaultId ? '  (default)' : ''}`]);
+  }
+  for (const extra of overview.installed.filter((entry) => entry.catalogId === null)) rows.push([status(extra.path), extra.file, 'imported', formatBytes(extra.sizeBytes), '', '']);
+  console.log(table(rows));
+  if (overview.inUse && !overview.installed.some((entry) => entry.path === overview.inUse)) console.log(`\nloaded: ${overview.inUse} (outside the models folder)`);
+}
+
 /**
  * `amk models list | download ID | import FILE | delete FILE | use FILE`: the data directory's
  * models folder. While a kernel serves that folder, changes go through it (it knows which model
@@ -190,12 +213,12 @@ export async function models([action, argument]: string[], dataDir?: string): Pr
   switch (action) {
     case 'list':
     case undefined: {
-      const installed = await manager.installed();
-      for (const model of manager.catalog.models) {
-        const have = installed.find((entry) => entry.file === model.file);
-        console.log(`${have ? '*' : ' '} ${model.id.padEnd(32)} ${model.role.padEnd(9)} ${(model.sizeBytes / 1e9).toFixed(2)} GB  ~${model.vramGiB} GiB VRAM  ${model.license}${model.id === manager.catalog.default ? '  (default)' : ''}`);
-      }
-      for (const extra of installed.filter((entry) => entry.catalogId === null)) console.log(`* ${extra.file} (imported, ${(extra.sizeBytes / 1e6).toFixed(1)} MB)`);
+      // A running kernel knows which model is loaded; without one, none is. One that cannot be
+      // reached (its serve.json names a live pid that is not it) leaves the folder's own view.
+      const fromKernel = running ? await viaKernel((client) => client.call('models.list', {})).catch((error: Error) => error) : null;
+      printModels(fromKernel && !(fromKernel instanceof Error) ? fromKernel : await localOverview(manager));
+      if (fromKernel instanceof Error) console.log(`\nloaded: unknown (${fromKernel.message})`);
+      else if (!fromKernel) console.log(`\nno kernel is running on ${directory}: no model is loaded (\`amk serve\` loads one)`);
       return EXIT.ok;
     }
     case 'download': {

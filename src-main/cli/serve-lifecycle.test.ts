@@ -49,7 +49,14 @@ function amk(args: string[]): Promise<{ code: number | null; stderr: string }> {
   });
 }
 
-describe('amk command line', () => {
+/**
+ * Each test drives the real CLI in child processes (a fresh Node with tsx per command: 2-7 s each
+ * on a loaded 2-core machine), so a test's run time is bounded work, not a measure; the limit is a
+ * hang guard only.
+ */
+const CLI_LIMIT_MS = 300_000;
+
+describe('amk command line', { timeout: CLI_LIMIT_MS }, () => {
   it('takes a negative nice value as a value, not as an unknown flag', async () => {
     const dir = tempDir();
     cleanups.push(dir.dispose);
@@ -61,9 +68,22 @@ describe('amk command line', () => {
     expect(outOfRange.code).toBe(2);
     expect(outOfRange.stderr).toContain('nice must be an integer from -20 to 19, got "-25"');
   });
+
+  it('refuses a flag the command does not take, naming both, before doing anything', async () => {
+    const dir = tempDir();
+    cleanups.push(dir.dispose);
+    const ps = await amk(['ps', '--task', 'x', '--data-dir', dir.path]);
+    expect(ps.code).toBe(2);
+    expect(ps.stderr).toContain('amk ps does not take --task');
+    // A kernel-booting command is refused before it boots (no lock taken).
+    const serve = await amk(['serve', '--data-dir', dir.path, '--all']);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toContain('amk serve does not take --all');
+    expect(existsSync(join(dir.path, 'kernel.lock'))).toBe(false);
+  });
 });
 
-describe('amk serve lifecycle', () => {
+describe('amk serve lifecycle', { timeout: CLI_LIMIT_MS }, () => {
   it('shuts down once and cleanly whatever number of signals arrive (Ctrl+C reaches it twice under npm start)', async () => {
     const serve = startServe(['--port', '0']);
     await serve.serving;

@@ -74,7 +74,14 @@ function httpClient(server: KernelServer, token: string, name: string): { client
   return { client, transport };
 }
 
-describe('amk mcp: the kernel as an MCP server on stdio', () => {
+/**
+ * Each test drives the real CLI in child processes (a fresh Node with tsx per command: 2-7 s each
+ * on a loaded 2-core machine), so a test's run time is bounded work, not a measure; the limit is a
+ * hang guard only.
+ */
+const CLI_LIMIT_MS = 300_000;
+
+describe('amk mcp: the kernel as an MCP server on stdio', { timeout: CLI_LIMIT_MS }, () => {
   it('lists and calls tools; a call waits for the user, goes through on approval, fails on deny, and is audited', async () => {
     const dir = tempDir();
     cleanups.push(dir.dispose);
@@ -149,7 +156,7 @@ describe('amk mcp: the kernel as an MCP server on stdio', () => {
   });
 });
 
-describe('the kernel as an MCP server over Streamable HTTP', () => {
+describe('the kernel as an MCP server over Streamable HTTP', { timeout: CLI_LIMIT_MS }, () => {
   it('refuses a missing or wrong bearer token', async () => {
     const { kernel, server } = await kernelServer();
     expect((await fetch(`${server.url}/mcp`, { method: 'POST', body: '{}' })).status).toBe(401);

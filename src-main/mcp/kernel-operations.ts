@@ -19,24 +19,14 @@ function operation<S extends z.ZodType>(spec: Operation<S>): Operation<z.ZodType
   return spec as unknown as Operation<z.ZodType>;
 }
 
-/** Resolves when the process exits, or with null when the time runs out or the request is cancelled. */
-function waitForExit(kernel: Kernel, pid: number, timeoutMs: number, signal: AbortSignal): Promise<ProcessInfo | null> {
-  const info = kernel.table.get(pid);
-  if (isTerminal(info.state)) return Promise.resolve(info);
-  return new Promise((resolve) => {
-    const finish = (result: ProcessInfo | null): void => {
-      stop();
-      clearTimeout(timer);
-      signal.removeEventListener('abort', cancel);
-      resolve(result);
-    };
-    const cancel = (): void => finish(null);
-    const timer = setTimeout(cancel, timeoutMs);
-    const stop = kernel.bus.on((event) => {
-      if (event.type === 'proc.exited' && event.pid === pid) finish(kernel.table.get(pid));
-    });
-    signal.addEventListener('abort', cancel, { once: true });
-  });
+/** The exited process, or null when the time runs out or the request is cancelled (the kernel's wait says TIMEOUT for both). */
+async function waitForExit(kernel: Kernel, pid: number, timeoutMs: number, signal: AbortSignal): Promise<ProcessInfo | null> {
+  try {
+    return await kernel.wait(pid, timeoutMs, signal);
+  } catch (error) {
+    if (error instanceof KernelError && error.code === 'TIMEOUT') return null;
+    throw error;
+  }
 }
 
 /**

@@ -1,11 +1,11 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { isInitializeRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import type { KernelClient, McpServerConfigInput, McpServerStatus } from '../../src-shared/index.js';
 import { ADMIN_IDENTITY, Kernel, KernelError, tokenIdentity, type ClientIdentity } from '../kernel/index.js';
-import { connectionFilePath, connectKernel, readConnectionFile, removeConnectionFile, startKernelServer, writeConnectionFile } from '../server/index.js';
-import { defaultDataDir, packageRoot, resolveKernelConfig, type SettingsFlags } from '../settings.js';
+import { connectionFilePath, connectKernel, readConnectionFile, serveKernel, type ServedKernel } from '../server/index.js';
+import { defaultDataDir, resolveKernelConfig, type SettingsFlags } from '../settings.js';
 import { EXIT, UsageError } from '../cli/cli-io.js';
 import { installLastResort } from '../process-guard.js';
 import { splitCommandLine } from './command-line.js';
@@ -88,8 +88,14 @@ async function serveInProcess(flags: SettingsFlags, client: string | null): Prom
     }
     identity = tokenIdentity(token);
   }
-  const server = await startKernelServer({ kernel, port: 0, rendererDir: join(packageRoot(), 'dist', 'renderer') });
-  writeConnectionFile(config.dataDir, { url: server.url, token: server.token, pid: process.pid });
+  let served: ServedKernel;
+  try {
+    served = await serveKernel({ name: 'amk mcp', kernel, port: 0 });
+  } catch (error) {
+    await kernel.dispose();
+    throw error;
+  }
+  const { server } = served;
   const info = kernel.info();
   console.error(`amk mcp: kernel ${info.version} on stdio (${info.model ? info.model.name : `no model: ${info.modelError}`})`);
   console.error(`amk mcp: answer grant requests with \`amk grants watch --data-dir ${config.dataDir}\` or at ${server.url} (its token is in ${connectionFilePath(config.dataDir)})`);
@@ -102,8 +108,7 @@ async function serveInProcess(flags: SettingsFlags, client: string | null): Prom
     await untilDone(closed);
   } finally {
     await session.close().catch(() => {});
-    removeConnectionFile(config.dataDir);
-    await server.close();
+    await served.close();
     await kernel.dispose();
   }
   return EXIT.ok;

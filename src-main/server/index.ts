@@ -10,3 +10,4 @@ export {
   type ConnectionInfo,
   type ConnectionFileState,
 } from './connection-file.js';
+export { serveKernel, type ServeKernelOptions, type ServedKernel } from './serve-kernel.js';

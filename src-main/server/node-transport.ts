@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import type { KernelClient, MessageTransport } from '../../src-shared/index.js';
+import type { KernelClient, KernelClientOptions, MessageTransport } from '../../src-shared/index.js';
 import { API_SOCKET_PATH, API_SUBPROTOCOL, createKernelClient } from '../../src-shared/index.js';
 
 /** The reason in a refusal's JSON body (`{ error: { message } }`), read up to a few KiB. */
@@ -25,9 +25,10 @@ function refusalReason(response: IncomingMessage): Promise<string> {
 
 /**
  * Connects to `amk serve` from Node (the CLI, tests); rejects with the server's reason on refusal.
- * The token goes in the Authorization header, never in the address.
+ * The token goes in the Authorization header, never in the address. A message the client cannot
+ * read is reported on stderr (console.warn) unless `options.onUnreadable` takes it.
  */
-export function connectKernel(url: string, token: string): Promise<KernelClient> {
+export function connectKernel(url: string, token: string, options: KernelClientOptions = {}): Promise<KernelClient> {
   const wsUrl = `${url.replace(/^http/, 'ws')}${API_SOCKET_PATH}`;
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(wsUrl, [API_SUBPROTOCOL], { headers: { authorization: `Bearer ${token}` } });
@@ -46,7 +47,7 @@ export function connectKernel(url: string, token: string): Promise<KernelClient>
         onClose: (handler) => ws.on('close', (code, reason) => handler(`${code} ${String(reason)}`.trim())),
         close: () => ws.close(),
       };
-      resolve(createKernelClient(transport));
+      resolve(createKernelClient(transport, options));
     });
   });
 }

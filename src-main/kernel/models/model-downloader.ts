@@ -192,9 +192,16 @@ export async function downloadModel(options: DownloadOptions): Promise<{ path: s
           received += bytes.length;
           if (writeError) throw writeError;
           if (!out.write(bytes)) {
+            // Both listeners go once either fires: one wait per full buffer would otherwise leave an
+            // 'error' listener behind each time (MaxListenersExceededWarning past ten).
             await new Promise<void>((resolve) => {
-              out.once('drain', resolve);
-              out.once('error', () => resolve());
+              const done = (): void => {
+                out.off('drain', done);
+                out.off('error', done);
+                resolve();
+              };
+              out.once('drain', done);
+              out.once('error', done);
             });
           }
           const now = performance.now();
