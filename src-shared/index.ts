@@ -17,3 +17,4 @@ export * from './bridge.contract.js';
 export * from './mcp.contract.js';
 export * from './access.contract.js';
 export * from './tool-package.contract.js';
+export * from './format.js';

@@ -2,27 +2,22 @@ import { closeSync, existsSync, ftruncateSync, openSync, readdirSync, writeFileS
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { KernelError } from '../kernel/core/kernel-error.js';
 import { bufferSource, GGUF_LIMITS, parseGgufHeader } from '../kernel/llm/gguf-header.js';
 import { describeModelFile } from '../kernel/llm/index.js';
 import { downloadModel } from '../kernel/models/index.js';
 import { bootTestKernel, tempDir, testModelPath } from '../test-support/fixtures.js';
 import { GGUF_TYPE, GgufBytes, hostileGgufHeaders, smallValidGguf } from '../test-support/gguf-bytes.js';
+import { expectNoUncaughtExceptions } from './no-uncaught.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-// These attacks must be refused by the parser itself, never by the last-resort handler.
-const uncaught: unknown[] = [];
-const onUncaught = (error: unknown): void => void uncaught.push(error);
-process.on('uncaughtExceptionMonitor', onUncaught);
-afterAll(() => {
-  process.off('uncaughtExceptionMonitor', onUncaught);
-  expect(uncaught).toEqual([]);
-});
+// These attacks must be refused by the boundary itself, never by the last-resort handler.
+expectNoUncaughtExceptions();
 
 async function refusal(bytes: Buffer): Promise<KernelError> {
   const error: unknown = await parseGgufHeader(bufferSource(bytes)).then(

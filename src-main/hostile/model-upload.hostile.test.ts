@@ -1,24 +1,19 @@
 import { readdirSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { KernelConfig } from '../kernel/index.js';
 import { startKernelServer, type KernelServer } from '../server/index.js';
 import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
 import { hostileGgufHeaders, smallValidGguf } from '../test-support/gguf-bytes.js';
+import { expectNoUncaughtExceptions } from './no-uncaught.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-// The refusals below are the upload path's own, never the last-resort handler's.
-const uncaught: unknown[] = [];
-const onUncaught = (error: unknown): void => void uncaught.push(error);
-process.on('uncaughtExceptionMonitor', onUncaught);
-afterAll(() => {
-  process.off('uncaughtExceptionMonitor', onUncaught);
-  expect(uncaught).toEqual([]);
-});
+// These attacks must be refused by the boundary itself, never by the last-resort handler.
+expectNoUncaughtExceptions();
 
 async function serve(overrides: Partial<KernelConfig> = {}): Promise<{ server: KernelServer; modelsDir: string }> {
   const data = tempDir();

@@ -1,21 +1,16 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { WebhookListener } from '../kernel/interrupts/index.js';
+import { expectNoUncaughtExceptions } from './no-uncaught.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-// Each attack must be refused by the listener itself: the last-resort handler is never reached.
-const uncaught: unknown[] = [];
-const onUncaught = (error: unknown): void => void uncaught.push(error);
-process.on('uncaughtExceptionMonitor', onUncaught);
-afterAll(() => {
-  process.off('uncaughtExceptionMonitor', onUncaught);
-  expect(uncaught).toEqual([]);
-});
+// These attacks must be refused by the boundary itself, never by the last-resort handler.
+expectNoUncaughtExceptions();
 
 async function listen(bodyTimeoutMs?: number): Promise<{ webhook: WebhookListener; fired: string[]; port: number }> {
   const webhook = new WebhookListener(bodyTimeoutMs === undefined ? {} : { bodyTimeoutMs });

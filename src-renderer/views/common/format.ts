@@ -20,16 +20,8 @@ export function formatRate(value: number): string {
   return rates.format(value);
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
+/** Sizes are spelled once, in src-shared, for the CLI and the UI alike. */
+export { formatBytes } from '../../../src-shared/index.js';
 
 /** 14:03:07: the time of day of a kernel timestamp. */
 export function formatClock(at: number): string {
