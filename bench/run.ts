@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchOptions, BenchResult } from './bench-support.js';
 import { writeResult } from './bench-support.js';
+import { testChatModelPath } from '../src-main/test-support/fixtures.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const available = readdirSync(here)
@@ -26,7 +27,17 @@ for (let i = 0; i < rest.length; i++) {
   if (next === undefined || next.startsWith('--')) args[flag.slice(2)] = true;
   else args[flag.slice(2)] = (i++, next);
 }
-const modelPath = resolve(String(args.model ?? process.env.AMK_MODEL ?? resolve(here, '..', '..', 'shared', 'models', 'stories260K.gguf')));
+/** The task suite needs a model that can follow instructions: the real chat model unless told otherwise. */
+function defaultModel(): string {
+  if (name !== 'tasks') return resolve(here, '..', '..', 'shared', 'models', 'stories260K.gguf');
+  try {
+    return testChatModelPath();
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    process.exit(2);
+  }
+}
+const modelPath = resolve(String(args.model ?? process.env.AMK_MODEL ?? defaultModel()));
 if (!existsSync(modelPath)) {
   console.error(`bench: model not found at ${modelPath}: pass --model PATH`);
   process.exit(2);

@@ -28,7 +28,8 @@ const story = {
   systemPrompt: 'Tell a very long story.',
   kind: 'background',
   tools: ['calculator', 'text_stats'],
-  model: { maxSteps, maxTokensPerStep: 200, maxAnswerChars: 200, ...(maxSteps < 1000 ? { toolSteps: maxSteps } : {}) },
+  // Every step a tool call: the kernel makes an agent that repeats a call it has the result of answer, and this one must not.
+  model: { maxSteps, maxTokensPerStep: 200, maxAnswerChars: 200, toolSteps: maxSteps },
 };
 for (const task of agents) kernel.spawn(story, task);
 process.stdout.write(JSON.stringify({ ready: true }) + '\n');

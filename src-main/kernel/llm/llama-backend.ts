@@ -88,6 +88,21 @@ function kvBytesPerToken(model: LlamaModel, headDim: number, kvType: KvType): nu
   return 2 * layers * kvHeads * headDim * bytesPerElement;
 }
 
+/**
+ * node-llama-cpp's JSON grammar allows pretty-printing (a newline and indentation before each key). A
+ * small model takes it, spends its step budget on spaces and loses its place; one line it keeps.
+ */
+export function compactJsonGrammar(grammar: string): string {
+  return grammar
+    .split('\n')
+    .map((line) => {
+      const rule = /^((comma-)?whitespace-[\w-]+) ::= /.exec(line);
+      if (!rule) return line;
+      return `${rule[1]} ::= ${rule[2] ? '"," ' : ''}[ ]?`;
+    })
+    .join('\n');
+}
+
 class LlamaGrammarHandle implements OutputGrammar {
   constructor(
     readonly jsonSchema: object,
@@ -224,7 +239,8 @@ class LlamaBackend implements LlmBackend {
   }
 
   async compileGrammar(jsonSchema: object): Promise<OutputGrammar> {
-    const grammar = await this.llama.createGrammarForJsonSchema(jsonSchema as never);
+    const pretty = await this.llama.createGrammarForJsonSchema(jsonSchema as never);
+    const grammar = await this.llama.createGrammar({ grammar: compactJsonGrammar(pretty.grammar) });
     return new LlamaGrammarHandle(jsonSchema, grammar);
   }
 

@@ -16,7 +16,7 @@ import type { GenerationCursor, LlmBackend, OutputGrammar, Token } from '../llm/
 import type { SnapshotMeta, SnapshotStore } from '../ipc/index.js';
 import type { SliceEnd, SlotScheduler } from '../scheduler/index.js';
 import type { ToolRegistry } from '../tools/index.js';
-import { PromptBuilder, type PromptLayout, type StepRecord } from './prompt-builder.js';
+import { PromptBuilder, readableResult, type PromptLayout, type StepRecord } from './prompt-builder.js';
 import { ContextPager } from './context-pager.js';
 import type { MemoryManager } from '../memory/index.js';
 import type { RecoveredHistory } from './recovery.js';
@@ -63,6 +63,8 @@ export class AgentProcess {
   private readonly steps: StepRecord[];
   private readonly leadingInputs: string[];
   private readonly pendingInputs: string[] = [];
+  /** The model repeated a call it has the result of: its next step may only be a final answer. */
+  private answerNext = false;
   /** Set by user input: the next step runs at interrupt priority. */
   private boosted = false;
   private inputGate: (() => void) | null = null;
@@ -157,6 +159,7 @@ export class AgentProcess {
       const grammar = await this.host.llm.compileGrammar(stepSchema(this.manifest, tools));
       const toolSteps = Math.max(this.manifest.model.toolSteps, this.manifest.model.toolFirst ? 1 : 0);
       const toolGrammar = toolSteps > 0 && tools.length > 0 ? await this.host.llm.compileGrammar(stepSchema(this.manifest, tools, true)) : grammar;
+      const answerGrammar = tools.length > 0 ? await this.host.llm.compileGrammar(stepSchema(this.manifest, [])) : grammar;
       const system = `${this.manifest.systemPrompt}\n\n${describeTools(tools)}`;
       const prompt = new PromptBuilder(this.host.llm, system, this.task, this.options.prefix ?? []);
       const window = this.host.llm.info.contextSize - this.manifest.model.maxTokensPerStep;
@@ -171,7 +174,7 @@ export class AgentProcess {
         await this.suspended?.wait;
         if (this.terminal) return;
         if (!this.partial || !layout) layout = await this.pager.prepare([this.task, ...this.leadingInputs.slice(-1), ...(this.steps.at(-1)?.inputs.slice(-1) ?? [])].join('\n'));
-        const finished = await this.generateStep(layout, this.steps.length < toolSteps ? toolGrammar : grammar);
+        const finished = await this.generateStep(layout, this.steps.length < toolSteps ? toolGrammar : this.answerNext ? answerGrammar : grammar);
         if (finished) await this.act(finished.text, finished.tokens);
       }
     } catch (error) {
@@ -250,6 +253,25 @@ export class AgentProcess {
       await this.record(step, text, tokens, `error: ${payload.message}`);
       return;
     }
+    this.answerNext = false;
+    const failed = action.type === 'tool' ? this.earlierFailure(text) : undefined;
+    if (failed) {
+      // The same call would fail the same way: it is refused unrun, with the earlier error in the context.
+      const payload = toErrorPayload(new KernelError('INVALID_REQUEST', `it repeats step ${failed.step}, which failed (${failed.resultText.slice(7)}): change the arguments`));
+      this.host.bus.emit({ type: 'proc.step-rejected', pid: this.pid, step, error: payload });
+      await this.record(step, text, tokens, `error: ${payload.message}`);
+      return;
+    }
+    const repeated = action.type === 'tool' ? this.earlierSuccess(text) : undefined;
+    if (repeated) {
+      // A small model under greedy decoding repeats a call whose result it already has, forever:
+      // the call is not run again, and the next step may only answer.
+      const payload = toErrorPayload(new KernelError('INVALID_REQUEST', `it repeats step ${repeated.step}. Answer now with the result of step ${repeated.step}:\n${readableResult(repeated.resultText)}`));
+      this.host.bus.emit({ type: 'proc.step-rejected', pid: this.pid, step, error: payload });
+      await this.record(step, text, tokens, `error: ${payload.message}`);
+      this.answerNext = true;
+      return;
+    }
     this.host.bus.emit({ type: 'proc.step', pid: this.pid, step, action });
     if (action.type === 'final') {
       await this.record(step, text, tokens, 'done');
@@ -272,6 +294,16 @@ export class AgentProcess {
       durationMs: performance.now() - started,
     });
     await this.record(step, text, tokens, response.ok ? JSON.stringify(response.value) : `error: ${response.error.message}`);
+  }
+
+  /** A tool call of this turn with exactly this text that succeeded. */
+  private earlierSuccess(text: string): StepRecord | undefined {
+    return this.steps.slice(this.turnStart).find((step) => step.actionText.trim() === text.trim() && !step.resultText.startsWith('error: '));
+  }
+
+  /** A tool call of this turn with exactly this text that failed. */
+  private earlierFailure(text: string): StepRecord | undefined {
+    return this.steps.slice(this.turnStart).find((step) => step.actionText.trim() === text.trim() && step.resultText.startsWith('error: '));
   }
 
   private async record(step: number, actionText: string, actionTokens: number[], resultText: string): Promise<void> {

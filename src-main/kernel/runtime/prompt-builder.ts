@@ -1,6 +1,44 @@
 import { KernelError } from '../core/kernel-error.js';
 import type { ChatMessage, LlmBackend, Token } from '../llm/index.js';
 
+/** How a step's outcome comes back in a chat: the result, and what to do with it. */
+function resultMessage(record: StepRecord): string {
+  if (record.resultText === 'done') return `Result of step ${record.step}: done`;
+  if (record.resultText.startsWith('error: ')) return `Step ${record.step} was refused: ${record.resultText.slice(7)}`;
+  return `Result of step ${record.step}:\n${readableResult(record.resultText)}\nIf this answers the task, give your final answer with this result.`;
+}
+
+/**
+ * A tool's JSON result as `key: value` lines, strings unquoted: a small model copies a value from
+ * `temperature: 23` far more reliably than out of escaped JSON inside JSON.
+ */
+export function readableResult(resultText: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(resultText);
+  } catch {
+    return resultText;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return resultText;
+  return flatten(value as Record<string, unknown>, '', 0).join('\n');
+}
+
+/** Nested objects (and strings holding a JSON object, an HTTP body) become dotted keys, two levels down. */
+function flatten(value: Record<string, unknown>, prefix: string, depth: number): string[] {
+  return Object.entries(value).flatMap(([key, item]) => {
+    let inner: unknown = item;
+    if (typeof item === 'string' && item.trimStart().startsWith('{') && depth < 2) {
+      try {
+        inner = JSON.parse(item);
+      } catch {
+        inner = item;
+      }
+    }
+    if (typeof inner === 'object' && inner !== null && !Array.isArray(inner) && depth < 2) return flatten(inner as Record<string, unknown>, `${prefix}${key}.`, depth + 1);
+    return [`${prefix}${key}: ${typeof inner === 'string' ? inner : JSON.stringify(inner)}`];
+  });
+}
+
 /** One finished step as the model will see it again. */
 export interface StepRecord {
   step: number;
@@ -132,7 +170,7 @@ export class PromptBuilder {
     ];
     for (const record of steps) {
       messages.push({ role: 'assistant', text: record.actionText });
-      messages.push({ role: 'user', text: [`Result of step ${record.step}: ${record.resultText}`, ...record.inputs].join('\n') });
+      messages.push({ role: 'user', text: [resultMessage(record), ...record.inputs].join('\n') });
     }
     const extra = `${tail.working}${tail.summary}${tail.recall}`.trim();
     if (extra) messages.push({ role: 'user', text: extra });

@@ -97,13 +97,21 @@ export function parseAction(text: string, allowedTools: readonly string[]): Agen
   return parsed.data;
 }
 
+/** One argument as a small model reads it best: `name (type)`, required ones first. */
+function describeArgs(schema: Record<string, unknown>): string {
+  const properties = (schema.properties as Record<string, { type?: unknown }> | undefined) ?? {};
+  const required = new Set((schema.required as string[] | undefined) ?? []);
+  const names = Object.keys(properties).sort((a, b) => Number(required.has(b)) - Number(required.has(a)));
+  return names.map((name) => `${name} (${String(properties[name]!.type ?? 'any')}${required.has(name) ? '' : ', optional'})`).join(', ') || 'none';
+}
+
 export function describeTools(tools: readonly ToolManifest[]): string {
   if (tools.length === 0) return 'You have no tools. Reply with {"type":"final","answer":"..."}.';
-  const lines = tools.map((tool) => `- ${tool.name}: ${tool.description} Arguments: ${JSON.stringify(tool.inputSchema.properties ?? {})}`);
+  const lines = tools.map((tool) => `- ${tool.name}: ${tool.description} Arguments: ${describeArgs(tool.inputSchema)}.`);
   return [
     'Tools you can call:',
     ...lines,
-    'Each step, reply with one JSON object: {"type":"tool","tool":NAME,"args":{...}} to call a tool, or {"type":"final","answer":"..."} when done.',
+    'Reply with one JSON object each time: {"type":"tool","tool":NAME,"args":{...}} to call a tool, or {"type":"final","answer":"..."} to answer.',
   ].join('\n');
 }
 
