@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { testModelPath } from '../src-main/test-support/fixtures.js';
 import type { BenchOptions } from './bench-support.js';
+import { findLlamaServer, PEER_MISSING } from './peers/llama-server.js';
 import { run as runInterrupts } from './interrupts.bench.js';
 import { run as runScheduler } from './scheduler.bench.js';
 
@@ -21,6 +22,17 @@ describe('benchmarks', { timeout: SMOKE_LIMIT_MS }, () => {
     expect(result.kernel.jain_fairness).toBeGreaterThan(0);
     expect(result.kernel.jain_fairness).toBeLessThanOrEqual(1);
     expect(result.baseline.throughput_tps).toBeGreaterThan(0);
+    // llama-server is the peer when `npm run peers:build` has been run; otherwise the key says how to build it.
+    const peer = result.peers.llama_server;
+    if (findLlamaServer()) {
+      expect(peer.throughput_tps).toBeGreaterThan(0);
+      expect(peer.interactive_requests).toBe(2);
+      expect(result.ratios.p99_interactive_latency_vs_llama_server).toBeGreaterThan(0);
+      expect(result.ratios.throughput_vs_llama_server).toBeGreaterThan(0);
+    } else {
+      expect(peer).toEqual({ skipped: PEER_MISSING });
+      expect(result.ratios).not.toHaveProperty('throughput_vs_llama_server');
+    }
   });
 
   it('interrupts reports P50 and P99 event-to-first-token latency', async () => {
