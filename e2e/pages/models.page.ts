@@ -1,4 +1,5 @@
 import type { Locator, Page } from 'playwright';
+import { dropFile } from './drop-file.js';
 
 /** The Models view: hardware, installed models, import, the catalogue with downloads. */
 export class ModelsPage {
@@ -53,26 +54,7 @@ export class ModelsPage {
   }
 
   /** Drops a file on the view, as a drag from the desktop would. */
-  async dropFile(name: string, bytes: Buffer): Promise<void> {
-    const transfer = await this.page.evaluateHandle(
-      ({ fileName, base64 }) => {
-        // Runs in the page; this folder is type-checked without the DOM library.
-        const scope = globalThis as unknown as {
-          DataTransfer: new () => { items: { add(file: unknown): void } };
-          File: new (parts: unknown[], name: string) => unknown;
-          atob(text: string): string;
-        };
-        const binary = scope.atob(base64);
-        const data = new Uint8Array(binary.length);
-        for (let index = 0; index < binary.length; index++) data[index] = binary.charCodeAt(index);
-        const transfer = new scope.DataTransfer();
-        transfer.items.add(new scope.File([data], fileName));
-        return transfer;
-      },
-      { fileName: name, base64: bytes.toString('base64') },
-    );
-    await this.view.dispatchEvent('dragover', { dataTransfer: transfer });
-    await this.view.dispatchEvent('drop', { dataTransfer: transfer });
-    await transfer.dispose();
+  dropFile(name: string, bytes: Buffer): Promise<void> {
+    return dropFile(this.page, this.view, name, bytes);
   }
 }
