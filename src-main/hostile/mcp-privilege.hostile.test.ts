@@ -1,14 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AuditRecord, KernelClient, ProcessInfo } from '../../src-shared/index.js';
+import type { AuditRecord, ProcessInfo } from '../../src-shared/index.js';
 import { runCli } from '../cli/amk.js';
-import type { Kernel } from '../kernel/index.js';
-import { connectKernel, startKernelServer, writeConnectionFile, type KernelServer } from '../server/index.js';
-import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
+import { connectKernel, writeConnectionFile, type KernelServer } from '../server/index.js';
+import { connectMcpClient, serveWithModel, type ServedWithModel } from './mcp-client-fixture.js';
 
 /**
  * MCP clients hold their own tokens, not the administrator's: each attack a client could make
@@ -21,34 +19,12 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Served {
-  kernel: Kernel;
-  server: KernelServer;
-  api: KernelClient;
-  dir: string;
-}
+type Served = ServedWithModel;
 
-async function served(): Promise<Served> {
-  const dir = tempDir();
-  const renderer = tempDir();
-  cleanups.push(dir.dispose, renderer.dispose);
-  const kernel = await bootTestKernel(dir.path);
-  cleanups.push(() => kernel.dispose());
-  const server = await startKernelServer({ kernel, port: 0, rendererDir: renderer.path, log: () => {} });
-  cleanups.push(() => server.close());
-  const api = await connectKernel(server.url, server.token);
-  cleanups.push(() => api.close());
-  return { kernel, server, api, dir: dir.path };
-}
+const served = (): Promise<Served> => serveWithModel(cleanups);
 
 /** An MCP client over Streamable HTTP with this bearer token, calling itself `claims`. */
-async function mcpClient(server: KernelServer, token: string, claims: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const transport = new StreamableHTTPClientTransport(new URL('/mcp', server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
-  const client = new Client({ name: claims, version: '1.0.0' });
-  cleanups.push(() => client.close());
-  await client.connect(transport);
-  return { client, transport };
-}
+const mcpClient = (server: KernelServer, token: string, claims: string) => connectMcpClient(cleanups, server, token, claims);
 
 async function tool(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
   return (await client.callTool({ name, arguments: args })) as CallToolResult;

@@ -1,5 +1,3 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -7,12 +5,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_JOURNAL_LINE_BYTES } from '../kernel/core/journal-reader.js';
 import { readJournal } from '../kernel/core/journal.js';
-import type { Kernel } from '../kernel/index.js';
 import { WebhookListener } from '../kernel/interrupts/index.js';
 import { MAX_PENDING_PER_AGENT } from '../kernel/sandbox/grant-broker.js';
 import { MAX_SESSIONS_PER_CLIENT } from '../mcp/mcp-http-endpoint.js';
-import { startKernelServer, type KernelServer } from '../server/index.js';
+import type { KernelServer } from '../server/index.js';
 import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
+import { connectMcpClient, serveWithModel, type ServedWithModel } from './mcp-client-fixture.js';
 import { rawExchange, serveKernel, stillAnswers } from './front-door-fixture.js';
 
 /**
@@ -24,34 +22,16 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Served {
-  kernel: Kernel;
-  server: KernelServer;
-  port: number;
-  logs: string[];
-  dir: string;
-  /** Cleanups run after each test; this is for the fixture's type only. */
+interface Served extends ServedWithModel {
+  /** Cleanups run after each test; this is for the front-door fixture's type only. */
   dispose(): Promise<void>;
 }
 
 async function served(dir = tempDir()): Promise<Served> {
-  const renderer = tempDir();
-  cleanups.push(dir.dispose, renderer.dispose);
-  const kernel = await bootTestKernel(dir.path);
-  cleanups.push(() => kernel.dispose());
-  const logs: string[] = [];
-  const server = await startKernelServer({ kernel, port: 0, rendererDir: renderer.path, log: (line) => logs.push(line) });
-  cleanups.push(() => server.close());
-  return { kernel, server, port: Number(new URL(server.url).port), logs, dir: dir.path, dispose: async () => {} };
+  return { ...(await serveWithModel(cleanups, dir)), dispose: async () => {} };
 }
 
-async function mcpClient(server: KernelServer, token: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const transport = new StreamableHTTPClientTransport(new URL('/mcp', server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
-  const client = new Client({ name: 'red-team', version: '1.0.0' });
-  cleanups.push(() => client.close());
-  await client.connect(transport);
-  return { client, transport };
-}
+const mcpClient = (server: KernelServer, token: string) => connectMcpClient(cleanups, server, token, 'red-team');
 
 const text = (result: CallToolResult): string => (result.content[0] as { text: string }).text;
 

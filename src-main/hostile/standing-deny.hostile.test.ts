@@ -1,11 +1,8 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { KernelClient } from '../../src-shared/index.js';
-import type { Kernel } from '../kernel/index.js';
-import { connectKernel, startKernelServer, type KernelServer } from '../server/index.js';
-import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
+import type { KernelServer } from '../server/index.js';
+import { connectMcpClient, serveWithModel, type ServedWithModel } from './mcp-client-fixture.js';
 
 /**
  * A standing deny ("Never", "Deny for this session") sits in the grant store beside the grants: it
@@ -17,31 +14,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-interface Served {
-  kernel: Kernel;
-  server: KernelServer;
-  api: KernelClient;
-}
-
-async function served(): Promise<Served> {
-  const dir = tempDir();
-  const renderer = tempDir();
-  cleanups.push(dir.dispose, renderer.dispose);
-  const kernel = await bootTestKernel(dir.path);
-  cleanups.push(() => kernel.dispose());
-  const server = await startKernelServer({ kernel, port: 0, rendererDir: renderer.path, log: () => {} });
-  cleanups.push(() => server.close());
-  const api = await connectKernel(server.url, server.token);
-  cleanups.push(() => api.close());
-  return { kernel, server, api };
-}
+const served = (): Promise<ServedWithModel> => serveWithModel(cleanups);
 
 async function mcpClient(server: KernelServer, token: string, claims: string): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL('/mcp', server.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
-  const client = new Client({ name: claims, version: '1.0.0' });
-  cleanups.push(() => client.close());
-  await client.connect(transport);
-  return client;
+  return (await connectMcpClient(cleanups, server, token, claims)).client;
 }
 
 async function tool(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
