@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ToolPackageReview } from '../../src-shared/index.js';
 import { handleKernelRequest, type Kernel } from '../kernel/index.js';
-import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
+import { bootTestKernel, callToolAsAgent, tempDir } from '../test-support/fixtures.js';
 import { GO_FIXTURES } from '../test-support/go-tool-packages.js';
 import { startHttpFixture, type HttpFixture } from '../test-support/http-fixture.js';
 import { builtToolPackage, installToolPackage, writeToolPackage } from '../test-support/tool-packages.js';
@@ -50,7 +50,7 @@ const api = (method: string, params: unknown) => handleKernelRequest(kernel, met
 
 /** A tool call as the syscall layer makes it for an agent. */
 function call(tool: string, args: Record<string, unknown>) {
-  return kernel.tools.invoke(tool, args, { pid: 1, agentId: 'tester', agentName: 'Tester', policy: 'strict', signal: new AbortController().signal });
+  return callToolAsAgent(kernel, tool, args);
 }
 
 async function stillServes(): Promise<void> {

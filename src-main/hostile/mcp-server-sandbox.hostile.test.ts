@@ -3,10 +3,10 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { McpServerConfigInput, McpServerStatus } from '../../src-shared/index.js';
-import { handleKernelRequest, type Kernel } from '../kernel/index.js';
+import { handleKernelRequest } from '../kernel/index.js';
 import { probeOsSandbox } from '../kernel/mcp/os-sandbox.js';
 import { packageRoot } from '../settings.js';
-import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
+import { bootTestKernel, callToolAsAgent, tempDir } from '../test-support/fixtures.js';
 
 /**
  * A native MCP server runs with the user's rights. Where bubblewrap works (the boot probe says
@@ -67,9 +67,7 @@ async function kernelWith(name: string, transport: Partial<Extract<McpServerConf
   return { kernel, status, dataDir: dir.path };
 }
 
-function call(kernel: Kernel, tool: string, args: Record<string, unknown>) {
-  return kernel.tools.invoke(tool, args, { pid: 1, agentId: 'tester', agentName: 'Tester', policy: 'strict', signal: new AbortController().signal });
-}
+const call = callToolAsAgent;
 
 describe.runIf(sandbox.kind === 'bubblewrap')('a native MCP server under bubblewrap', () => {
   it('cannot read the home folder or the data folder, nor reach a loopback port; the kernel keeps serving', async () => {

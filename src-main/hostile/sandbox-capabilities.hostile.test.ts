@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Kernel } from '../kernel/index.js';
-import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
+import { bootTestKernel, callToolAsAgent, tempDir } from '../test-support/fixtures.js';
 import { startHttpFixture } from '../test-support/http-fixture.js';
 import { packageRoot } from '../settings.js';
 
@@ -28,9 +28,7 @@ async function boot(dataDir = folder()): Promise<Kernel> {
   return kernel;
 }
 
-function call(kernel: Kernel, tool: string, args: Record<string, unknown>): Promise<unknown> {
-  return kernel.tools.invoke(tool, args, { pid: 1, agentId: 'tester', agentName: 'Tester', policy: 'strict', signal: new AbortController().signal });
-}
+const call = callToolAsAgent;
 
 /** A granted folder holding notes.txt, and a folder outside every grant holding a secret. */
 async function grantedFolder(kernel: Kernel, modes: ('read' | 'write')[] = ['read', 'write']): Promise<{ inside: string; outside: string }> {

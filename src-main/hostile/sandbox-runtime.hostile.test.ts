@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ToolManifest } from '../../src-shared/index.js';
-import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
+import { bootTestKernel, callToolAsAgent, tempDir } from '../test-support/fixtures.js';
 import { packageRoot } from '../settings.js';
 import type { Kernel } from '../kernel/index.js';
 import { loadCatalog } from '../kernel/sandbox/index.js';
@@ -26,9 +26,7 @@ async function sandboxKernel(): Promise<Kernel> {
   return kernel;
 }
 
-function call(kernel: Kernel, tool: string, args: Record<string, unknown>) {
-  return kernel.tools.invoke(tool, args, { pid: 1, agentId: 'tester', agentName: 'Tester', policy: 'strict', signal: new AbortController().signal });
-}
+const call = callToolAsAgent;
 
 async function stillServes(kernel: Kernel): Promise<void> {
   expect(await call(kernel, 'calculator', { expression: '6*7' })).toEqual({ value: 42 });

@@ -8,7 +8,7 @@ import type { InstalledTool, PublisherKey, ToolPackageReview } from '../../src-s
 import { handleKernelRequest, type Kernel } from '../kernel/index.js';
 import { startKernelServer } from '../server/index.js';
 import { packageRoot } from '../settings.js';
-import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
+import { bootTestKernel, callToolAsAgent, tempDir } from '../test-support/fixtures.js';
 import { buildTarGz, buildZip, builtToolPackage, installToolPackage, writeToolPackage } from '../test-support/tool-packages.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -34,9 +34,7 @@ function packageDir(files: { toolJson: Buffer; wasm: Buffer }, signer?: { privat
   return writeToolPackage(dir.path, files, signer);
 }
 
-/** A tool call as the syscall layer makes it for an agent. */
-const call = (kernel: Kernel, tool: string, args: Record<string, unknown>) =>
-  kernel.tools.invoke(tool, args, { pid: 1, agentId: 'tester', agentName: 'Tester', policy: 'strict', signal: new AbortController().signal });
+const call = callToolAsAgent;
 const api = (kernel: Kernel, method: string, params: unknown) => handleKernelRequest(kernel, method, params);
 const stillAnswers = async (kernel: Kernel) => expect(await call(kernel, 'calculator', { expression: '6*7' })).toEqual({ value: 42 });
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GO_FIXTURES, catalogOf, goPackage } from '../test-support/go-tool-packages.js';
-import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
+import { bootTestKernel, callToolAsAgent, tempDir } from '../test-support/fixtures.js';
 import { packageRoot } from '../settings.js';
 import type { Kernel } from '../kernel/index.js';
 import { loadCatalog } from '../kernel/sandbox/index.js';
@@ -30,9 +30,7 @@ async function goKernel(): Promise<Kernel> {
   return kernel;
 }
 
-function call(kernel: Kernel, tool: string, args: Record<string, unknown>) {
-  return kernel.tools.invoke(tool, args, { pid: 1, agentId: 'tester', agentName: 'Tester', policy: 'strict', signal: new AbortController().signal });
-}
+const call = callToolAsAgent;
 
 async function stillServes(kernel: Kernel): Promise<void> {
   expect(await call(kernel, 'calculator', { expression: '6*7' })).toEqual({ value: 42 });

@@ -50,3 +50,8 @@ export function testKernelConfig(dataDir: string, overrides: Partial<KernelConfi
 export function bootTestKernel(dataDir: string, overrides: Partial<KernelConfig> = {}): Promise<Kernel> {
   return Kernel.boot(testKernelConfig(dataDir, overrides));
 }
+
+/** A tool call as the syscall layer makes it for an agent (pid 1, `tester`, strict policy: asks nobody). */
+export function callToolAsAgent(kernel: Kernel, tool: string, args: Record<string, unknown>): Promise<unknown> {
+  return kernel.tools.invoke(tool, args, { pid: 1, agentId: 'tester', agentName: 'Tester', policy: 'strict', signal: new AbortController().signal });
+}
