@@ -34,6 +34,25 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[index]!;
 }
 
+/**
+ * The figures every side of the scheduler workload reports, computed one way so the kernel's keys
+ * and its peers' cannot drift apart.
+ */
+export function workloadFigures(wallMs: number, tokensOut: number, answered: readonly { ttftMs: number; latencyMs: number }[]) {
+  const ttft = answered.map((a) => a.ttftMs);
+  const latency = answered.map((a) => a.latencyMs);
+  return {
+    wall_ms: wallMs,
+    tokens_out: tokensOut,
+    throughput_tps: tokensOut / (wallMs / 1000),
+    interactive_requests: answered.length,
+    ttft_p50_ms: percentile(ttft, 50),
+    ttft_p99_ms: percentile(ttft, 99),
+    p50_interactive_latency_ms: percentile(latency, 50),
+    p99_interactive_latency_ms: percentile(latency, 99),
+  };
+}
+
 /** Jain's fairness index over per-agent shares: 1 is perfectly fair, 1/n is one agent taking all. */
 export function jainFairness(shares: readonly number[]): number {
   const sum = shares.reduce((a, b) => a + b, 0);

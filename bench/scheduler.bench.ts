@@ -5,7 +5,7 @@
  */
 import type { Kernel, KernelConfig } from '../src-main/kernel/index.js';
 import type { ToolManifest } from '../src-shared/index.js';
-import { benchKernel, firstTokenAt, jainFairness, machineFacts, percentile, sleep, type BenchOptions, type BenchResult } from './bench-support.js';
+import { benchKernel, firstTokenAt, jainFairness, machineFacts, sleep, workloadFigures, type BenchOptions, type BenchResult } from './bench-support.js';
 import { measureLlamaServer } from './peers/scheduler-peer.js';
 import { PEER_MISSING } from './peers/llama-server.js';
 
@@ -65,17 +65,8 @@ async function workload(kernel: Kernel, params: Params) {
   const all = kernel.listProcesses();
   const tokens = all.reduce((sum, p) => sum + p.counters.tokensOut, 0);
   const rates = jobs.map((job) => job.counters.tokensOut / (((job.exitedAt ?? 0) - job.createdAt) / 1000));
-  const ttft = answered.map((a) => a.ttftMs);
-  const latency = answered.map((a) => a.latencyMs);
   return {
-    wall_ms: wallMs,
-    tokens_out: tokens,
-    throughput_tps: tokens / (wallMs / 1000),
-    interactive_requests: answered.length,
-    ttft_p50_ms: percentile(ttft, 50),
-    ttft_p99_ms: percentile(ttft, 99),
-    p50_interactive_latency_ms: percentile(latency, 50),
-    p99_interactive_latency_ms: percentile(latency, 99),
+    ...workloadFigures(wallMs, tokens, answered),
     jain_fairness: jainFairness(rates),
     preemptions: all.reduce((sum, p) => sum + p.counters.preemptions, 0),
     swaps_out: all.reduce((sum, p) => sum + p.counters.swapsOut, 0),

@@ -9,7 +9,7 @@ import { AgentManifest, type ToolManifest } from '../../src-shared/index.js';
 import { compactJsonGrammar } from '../../src-main/kernel/llm/llama-backend.js';
 import { defaultThreadCount } from '../../src-main/kernel/llm/threads.js';
 import { describeTools, stepSchema } from '../../src-main/kernel/runtime/step-protocol.js';
-import { percentile, sleep, type BenchOptions } from '../bench-support.js';
+import { sleep, workloadFigures, type BenchOptions } from '../bench-support.js';
 import { findLlamaServer, LlamaServer, PEER_MISSING } from './llama-server.js';
 
 export interface PeerWorkload {
@@ -112,20 +112,11 @@ export async function measureLlamaServer(options: BenchOptions, work: PeerWorklo
     const answered = await Promise.all(requests);
     await jobs;
     const wallMs = performance.now() - started;
-    const ttft = answered.map((a) => a.ttftMs);
-    const latency = answered.map((a) => a.latencyMs);
     return {
       binary: peer.binary,
       llama_cpp_commit: peer.commit,
       server_args: { parallel: work.slots, threads, ctx_size: work.slots * work.slotContext, kv_unified: false },
-      wall_ms: wallMs,
-      tokens_out: tokens,
-      throughput_tps: tokens / (wallMs / 1000),
-      interactive_requests: answered.length,
-      ttft_p50_ms: percentile(ttft, 50),
-      ttft_p99_ms: percentile(ttft, 99),
-      p50_interactive_latency_ms: percentile(latency, 50),
-      p99_interactive_latency_ms: percentile(latency, 99),
+      ...workloadFigures(wallMs, tokens, answered),
     };
   } finally {
     await server.stop();
