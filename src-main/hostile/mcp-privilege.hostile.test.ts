@@ -2,11 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditRecord, ProcessInfo } from '../../src-shared/index.js';
-import { runCli } from '../cli/amk.js';
 import { connectKernel, writeConnectionFile, type KernelServer } from '../server/index.js';
 import { connectMcpClient, serveWithModel, type ServedWithModel } from './mcp-client-fixture.js';
+import { runCliInProcess } from '../test-support/cli-in-process.js';
 
 /**
  * MCP clients hold their own tokens, not the administrator's: each attack a client could make
@@ -46,18 +46,7 @@ async function stillAnswers({ api, server }: Served): Promise<void> {
   expect(await tool(client, 'calculator', { expression: '6*7' })).toMatchObject({ structuredContent: { value: 42 } });
 }
 
-/** The CLI in this process, its stdout captured. */
-async function amk(args: string[]): Promise<{ code: number; stdout: string }> {
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void lines.push(parts.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    return { code: await runCli(args), stdout: lines.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const amk = runCliInProcess;
 
 describe('MCP clients: a token of their own, not the master key', () => {
   it('a client token is refused on the WebSocket API (grants.add, grants.decide, mcp.servers.add out of reach) and on uploads', async () => {

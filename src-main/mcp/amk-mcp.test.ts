@@ -3,13 +3,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditRecord, KernelClient, ProcessInfo } from '../../src-shared/index.js';
-import { runCli } from '../cli/amk.js';
 import type { Kernel } from '../kernel/index.js';
 import { connectKernel, readConnectionFile, startKernelServer, writeConnectionFile, type KernelServer } from '../server/index.js';
 import { packageRoot } from '../settings.js';
 import { bootTestKernel, tempDir, testModelPath } from '../test-support/fixtures.js';
+import { runCliInProcess } from '../test-support/cli-in-process.js';
 
 const MAIN = join(packageRoot(), 'src-main', 'cli', 'main.ts');
 const FIXTURE = join(packageRoot(), 'src-main', 'test-support', 'mcp-fixture-server.ts');
@@ -39,18 +39,7 @@ async function amkMcp(name: string, args: string[], env: Record<string, string> 
   return client;
 }
 
-/** The CLI in this process (a child per command costs seconds of startup each). */
-async function amk(args: string[]): Promise<{ code: number; stdout: string }> {
-  const lines: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...parts: unknown[]) => void lines.push(parts.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-  try {
-    return { code: await runCli(args), stdout: lines.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-  }
-}
+const amk = runCliInProcess;
 
 function text(result: unknown): string {
   return ((result as CallToolResult).content[0] as { text: string }).text;
