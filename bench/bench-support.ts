@@ -60,8 +60,13 @@ export function jainFairness(shares: readonly number[]): number {
   return squares === 0 ? 1 : (sum * sum) / (shares.length * squares);
 }
 
+/** The tiny test model's figures go beside the real model's, in their own folder, so both stay committed. */
+export const TINY_MODEL_FILE = 'stories260K.gguf';
+
+/** bench/results/NAME.json for a real model; bench/results/tiny/NAME.json for the tiny test model. */
 export function writeResult(result: BenchResult): string {
-  const directory = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
+  const results = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
+  const directory = basename(result.model) === TINY_MODEL_FILE ? join(results, 'tiny') : results;
   mkdirSync(directory, { recursive: true });
   const path = join(directory, `${result.name}.json`);
   writeFileSync(path, JSON.stringify({ ...result, model: basename(result.model) }, null, 2) + '\n');

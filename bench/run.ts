@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- NAME [--model PATH] [--gpu auto|cpu] [--threads N] [--key value ...]`
- * Each benchmark measures the kernel and its baseline in the same run and writes bench/results/NAME.json.
+ * Each benchmark measures the kernel and its peers in the same run and writes bench/results/NAME.json
+ * (bench/results/tiny/NAME.json with the tiny test model).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -27,9 +28,11 @@ for (let i = 0; i < rest.length; i++) {
   if (next === undefined || next.startsWith('--')) args[flag.slice(2)] = true;
   else args[flag.slice(2)] = (i++, next);
 }
-/** The task suite needs a model that can follow instructions: the real chat model unless told otherwise. */
+/**
+ * The real chat model (`npm run models:test`) unless told otherwise: its figures are the headline
+ * (bench/results/NAME.json); `--model ../shared/models/stories260K.gguf` writes bench/results/tiny/NAME.json.
+ */
 function defaultModel(): string {
-  if (name !== 'tasks') return resolve(here, '..', '..', 'shared', 'models', 'stories260K.gguf');
   try {
     return testChatModelPath();
   } catch (error) {
