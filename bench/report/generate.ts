@@ -41,28 +41,44 @@ export function readResults(resultsDir: string): BenchResult[] {
   return results;
 }
 
+/** The tiny test model's results (bench/results/tiny), charted and tabled after the real model's. */
+export const TINY_DIR = 'tiny';
+
+interface ResultSet {
+  results: BenchResult[];
+  /** Appended to section anchors and chart file names ('' for the headline set). */
+  suffix: string;
+  label: string;
+}
+
 /** Writes the charts and the page; returns the paths written. */
 export async function generateReport(paths: ReportPaths): Promise<string[]> {
-  const results = readResults(paths.resultsDir);
+  const sets: ResultSet[] = [{ results: readResults(paths.resultsDir), suffix: '', label: '' }];
+  const tinyDir = join(paths.resultsDir, TINY_DIR);
+  if (existsSync(tinyDir)) sets.push({ results: readResults(tinyDir), suffix: '-tiny', label: ' (tiny model)' });
   const existing = existsSync(paths.docPath) ? readFileSync(paths.docPath, 'utf8') : undefined;
   const notes = extractNotes(existing);
   mkdirSync(paths.chartsDir, { recursive: true });
   const written: string[] = [];
   const sections: string[] = [];
-  for (const result of results) {
-    const description = DESCRIPTIONS[result.name];
-    const spec = chartSpec(result, description);
-    let link: string | undefined;
-    if (spec) {
-      const svgPath = join(paths.chartsDir, `${result.name}.svg`);
-      writeFileSync(svgPath, (await renderSvg(spec)) + '\n');
-      written.push(svgPath);
-      link = relative(join(paths.docPath, '..'), svgPath).split('\\').join('/');
+  const names: string[] = [];
+  for (const set of sets) {
+    for (const result of set.results) {
+      const description = DESCRIPTIONS[result.name];
+      const spec = chartSpec(result, description);
+      let link: string | undefined;
+      if (spec) {
+        const svgPath = join(paths.chartsDir, `${result.name}${set.suffix}.svg`);
+        writeFileSync(svgPath, (await renderSvg(spec)) + '\n');
+        written.push(svgPath);
+        link = relative(join(paths.docPath, '..'), svgPath).split('\\').join('/');
+      }
+      sections.push(benchmarkSection(result, description, link, set.label));
+      names.push(`${result.name}${set.label}`);
     }
-    sections.push(benchmarkSection(result, description, link));
   }
   mkdirSync(join(paths.docPath, '..'), { recursive: true });
-  writeFileSync(paths.docPath, document(notes, sections, results.map((r) => r.name)));
+  writeFileSync(paths.docPath, document(notes, sections, names));
   written.push(paths.docPath);
   return written;
 }

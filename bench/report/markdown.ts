@@ -90,9 +90,9 @@ function paramsSection(result: BenchResult): string {
   return table(['parameter', 'value'], params.map(([key, cell]) => [`\`${escapeCell(key)}\``, escapeCell(formatCell(cell))]));
 }
 
-export function benchmarkSection(result: BenchResult, description: BenchmarkDescription | undefined, chart: string | undefined): string {
+export function benchmarkSection(result: BenchResult, description: BenchmarkDescription | undefined, chart: string | undefined, label = ''): string {
   return [
-    `## ${result.name}`,
+    `## ${result.name}${label}`,
     description?.measures ?? '_No description in bench/report/descriptions.ts yet._',
     setupLine(result),
     chart ? `![${result.name}: the kernel against its baseline and peers](${chart})` : '_No chart: no ratio with a described direction and no per-side figures._',
@@ -105,13 +105,18 @@ export function benchmarkSection(result: BenchResult, description: BenchmarkDesc
   ].join('\n\n');
 }
 
+/** GitHub's heading anchor: lower case, punctuation dropped, spaces to dashes. */
+function anchor(heading: string): string {
+  return heading.toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
+}
+
 export function document(notes: string, sections: string[], names: string[]): string {
   return [
     '# Benchmarks',
     GENERATED,
     NOTES_START + (notes ? `\n${notes}\n` : '\n') + NOTES_END,
-    'Each benchmark runs the kernel and its baseline (and peers) in the same run, on the same machine and model: `npm run bench -- NAME` writes `bench/results/NAME.json`, and `npm run bench:report` turns those files into this page and its charts. Ratios are charted as the kernel’s advantage, so a bar right of the line at 1 favours the kernel and one left of it favours the baseline or peer. Figures are rounded to three significant figures; the JSON has them in full.',
-    names.map((name) => `- [${name}](#${name.toLowerCase()})`).join('\n'),
+    'Each benchmark runs the kernel and its baseline (and peers) in the same run, on the same machine and model: `npm run bench -- NAME` writes `bench/results/NAME.json` (with the real chat model, the default) or `bench/results/tiny/NAME.json` (with the tiny test model, listed after the real model\u2019s sections), and `npm run bench:report` turns those files into this page and its charts. Ratios are charted as the kernel’s advantage, so a bar right of the line at 1 favours the kernel and one left of it favours the baseline or peer. Figures are rounded to three significant figures; the JSON has them in full.',
+    names.map((name) => `- [${name}](#${anchor(name)})`).join('\n'),
     ...sections,
   ].join('\n\n') + '\n';
 }

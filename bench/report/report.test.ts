@@ -113,6 +113,18 @@ describe('bench:report', () => {
     expect(readFileSync(a.doc, 'utf8')).toBe(edited);
   });
 
+  it('lists the tiny model\'s results after the real model\'s, with their own charts and anchors', async () => {
+    const paths = setup();
+    mkdirSync(join(paths.results, 'tiny'));
+    writeFileSync(join(paths.results, 'tiny', 'scheduler.json'), JSON.stringify({ ...fixture, model: 'stories260K.gguf' }));
+    await generateReport({ resultsDir: paths.results, docPath: paths.doc, chartsDir: paths.charts });
+    const md = readFileSync(paths.doc, 'utf8');
+    expect(md.indexOf('## scheduler\n')).toBeGreaterThan(0);
+    expect(md.indexOf('## scheduler (tiny model)')).toBeGreaterThan(md.indexOf('## scheduler\n'));
+    expect(md).toContain('- [scheduler (tiny model)](#scheduler-tiny-model)');
+    expect(readdirSync(paths.charts).sort()).toEqual(['scheduler-tiny.svg', 'scheduler.svg']);
+  });
+
   it('refuses a result whose name would leave the charts folder, and a page whose notes markers were lost', async () => {
     const bad = setup();
     writeFileSync(join(bad.results, 'evil.json'), JSON.stringify({ ...fixture, name: '../../evil' }));
