@@ -64,4 +64,12 @@ describe('config.json validation', () => {
     const config = resolveKernelConfig({ dataDir: dataDir({ slots: 2, contextSize: 'auto', gpuLayers: 0, kvType: 'q8_0', swap: 'disk', gpu: 'cpu', somethingNewer: 1 }) }, {});
     expect(config).toMatchObject({ slots: 2, contextSize: 'auto', gpuLayers: 0, kvType: 'q8_0', gpu: 'cpu', scheduler: { swap: 'disk' } });
   });
+
+  it('swaps on demand unless "swapPolicy" or AMK_SWAP_POLICY asks for swap by idleness; a bad value is named', () => {
+    expect(resolveKernelConfig({ dataDir: dataDir() }, {}).scheduler?.swapPolicy).toBeUndefined();
+    expect(resolveKernelConfig({ dataDir: dataDir({ swapPolicy: 'idle' }) }, {}).scheduler).toMatchObject({ swapPolicy: 'idle' });
+    expect(resolveKernelConfig({ dataDir: dataDir({ swapPolicy: 'idle' }) }, { AMK_SWAP_POLICY: 'on-demand' }).scheduler).toMatchObject({ swapPolicy: 'on-demand' });
+    expect(() => resolveKernelConfig({ dataDir: dataDir({ swapPolicy: 'lazy' }) }, {})).toThrow(/^swapPolicy in config.json must be on-demand or idle/);
+    expect(() => resolveKernelConfig({ dataDir: dataDir() }, { AMK_SWAP_POLICY: 'lazy' })).toThrow(/AMK_SWAP_POLICY must be on-demand or idle, got "lazy"/);
+  });
 });

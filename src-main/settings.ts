@@ -3,7 +3,7 @@ import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { KvType } from '../src-shared/index.js';
+import { KvType, RemoteCoreConfig } from '../src-shared/index.js';
 import { DEFAULT_SCHEDULER, type GpuChoice, type KernelConfig, type SchedulerConfig } from './kernel/index.js';
 
 /** The package root, found from this file whether it runs from source or from dist/. */
@@ -53,12 +53,18 @@ const SettingsFile = z.object({
   embeddingModel: Path.describe('a path to a GGUF file').optional(),
   quantumTokens: PositiveInt.describe('a positive integer').optional(),
   swap: z.enum(['ram', 'disk']).describe('ram or disk').optional(),
+  /** `idle` also swaps the idlest waiting process out ahead of need (AMK_SWAP_POLICY); `on-demand` by default. */
+  swapPolicy: z.enum(['on-demand', 'idle']).describe('on-demand or idle').optional(),
   /** false: processes recovered from the journal wait suspended instead of resuming at boot. */
   resumeOnBoot: z.boolean().describe('true or false').optional(),
   /** The cap on one model upload, in bytes (AMK_MAX_UPLOAD_BYTES); 64 GiB by default. */
   maxUploadBytes: PositiveInt.describe('a positive integer (bytes)').optional(),
   /** bubblewrap for confining native MCP servers (AMK_BWRAP); `bwrap` on PATH by default. */
   bwrapPath: Path.describe('a path').optional(),
+  /** Remote cores (kernel/cores): written by `amk cores add` and `cores.add`; read by the kernel at boot. */
+  cores: z.array(RemoteCoreConfig).max(64).describe('a list of cores ({name, kind: llama-server|openai, url, tokenEnv?, model?})').optional(),
+  /** false: the local model lends no slots; every token comes from a remote core. */
+  localCore: z.boolean().describe('true or false').optional(),
 });
 type SettingsFile = z.infer<typeof SettingsFile>;
 
@@ -78,7 +84,12 @@ function readSettingsFile(dataDir: string): SettingsFile {
   const issue = parsed.error.issues[0]!;
   const field = String(issue.path[0]);
   const expected = SettingsFile.shape[field as keyof SettingsFile]?.unwrap().description ?? issue.message;
-  throw new Error(`${field} in config.json must be ${expected}, got ${JSON.stringify((raw as Record<string, unknown>)[field])} (${path})`);
+  // A core's entry is named, not echoed: its URL may carry a credential, and the list may be huge.
+  if (field === 'cores') {
+    const where = issue.path.length > 1 ? `entry ${String(issue.path[1])}${issue.path.length > 2 ? `, ${issue.path.slice(2).join('.')}` : ''}: ${issue.message}` : issue.message;
+    throw new Error(`cores in config.json must be ${expected} (${where}) (${path})`);
+  }
+  throw new Error(`${field} in config.json must be ${expected}, got ${JSON.stringify((raw as Record<string, unknown>)[field])?.slice(0, 200)} (${path})`);
 }
 
 /** The catalogue of recommended models: AMK_CATALOG, else the one shipped in assets/. */
@@ -164,10 +175,13 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
   const threads = positiveInt('--threads', flags.threads ?? env.AMK_THREADS, file.threads);
   const swap = flags.swap ?? env.AMK_SWAP ?? file.swap ?? DEFAULT_SCHEDULER.swap;
   if (swap !== 'ram' && swap !== 'disk') throw new Error(`--swap must be ram or disk, got "${swap}"`);
+  const swapPolicy = env.AMK_SWAP_POLICY ?? file.swapPolicy;
+  if (swapPolicy !== undefined && swapPolicy !== 'on-demand' && swapPolicy !== 'idle') throw new Error(`AMK_SWAP_POLICY must be on-demand or idle, got "${swapPolicy}"`);
   const scheduler: SchedulerConfig = {
     policy: 'fair-share',
     quantumTokens: positiveInt('--quantum', flags.quantum ?? env.AMK_QUANTUM, file.quantumTokens ?? DEFAULT_SCHEDULER.quantumTokens)!,
     swap,
+    ...(swapPolicy ? { swapPolicy } : {}),
   };
   const maxUploadBytes = positiveInt('AMK_MAX_UPLOAD_BYTES', env.AMK_MAX_UPLOAD_BYTES, file.maxUploadBytes);
   const bwrapPath = env.AMK_BWRAP || file.bwrapPath;
@@ -185,6 +199,7 @@ export function resolveKernelConfig(flags: SettingsFlags, env: NodeJS.ProcessEnv
     ...((flags.embeddingModel ?? env.AMK_EMBEDDING_MODEL ?? file.embeddingModel) ? { embeddingModelPath: resolve((flags.embeddingModel ?? env.AMK_EMBEDDING_MODEL ?? file.embeddingModel)!) } : {}),
     scheduler,
     recovery: recoverySetting(flags.noResume, env.AMK_NO_RESUME, file.resumeOnBoot),
+    ...(file.localCore === false ? { localCore: false } : {}),
     toolDirs: [join(packageRoot(), 'dist', 'wasm-tools', 'tools')],
     catalogPath: catalog,
     galleryDir: env.AMK_GALLERY_DIR ? resolve(env.AMK_GALLERY_DIR) : join(packageRoot(), 'assets', 'gallery'),

@@ -54,8 +54,15 @@ export const RemoteCoreConfig = z
     name: CoreName,
     kind: z.enum(['llama-server', 'openai']),
     url: z.string().url().max(2048),
-    /** Name of an environment variable holding a bearer token (the token itself is never stored). */
-    tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/).optional(),
+    /**
+     * Name of an environment variable holding a bearer token (the token itself is never stored).
+     * Never one of the kernel's own AMK_ variables (AMK_TOKEN is a kernel's admin token): a core's
+     * URL is wherever the user pointed it, and the variable's value is sent there.
+     */
+    tokenEnv: z
+      .string()
+      .regex(/^(?![Aa][Mm][Kk]_)[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name (letters, digits, _) that is not one of the kernel\'s own AMK_ variables')
+      .optional(),
     /** openai kind: the engine's model id; llama-server: ignored (it serves one model). */
     model: z.string().min(1).max(256).optional(),
   })

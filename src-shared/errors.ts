@@ -21,6 +21,8 @@ export const ErrorCode = z.enum([
   'JOURNAL_CORRUPT',
   'KV_STATE_INVALID',
   'MEMORY_UNAVAILABLE',
+  /** A core (remote inference engine) stopped answering; the work moves to another core. */
+  'CORE_UNAVAILABLE',
   'INTERNAL',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;

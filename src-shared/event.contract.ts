@@ -7,6 +7,7 @@ import { ExitStatus, Priority, ProcessCounters, ProcessInfo, ProcessState } from
 import { AgentAction } from './syscall.contract.js';
 import { InterruptBinding, InterruptSource } from './interrupt.contract.js';
 import { AuditRecord, Grant, GrantDecision, GrantRequest } from './sandbox.contract.js';
+import { CoreInfo } from './cores.contract.js';
 
 const envelope = { seq: z.number().int().nonnegative(), at: z.number() };
 
@@ -27,6 +28,8 @@ export const KernelEvent = z.discriminatedUnion('type', [
     pid: z.number(),
     state: ProcessState,
     slot: z.number().nullable(),
+    /** The core the slot belongs to, when the process starts running there. */
+    core: z.string().optional(),
     reason: z.string().optional(),
   }),
   z.object({ ...envelope, type: z.literal('proc.priority'), pid: z.number(), priority: Priority }),
@@ -172,6 +175,8 @@ export const KernelEvent = z.discriminatedUnion('type', [
     pagedOutTokens: z.number(),
   }),
   z.object({ ...envelope, type: z.literal('memory.status'), available: z.boolean(), reason: z.string().nullable() }),
+  /** A core (local model or remote engine) was added, changed health or load, or was removed (not journaled). */
+  z.object({ ...envelope, type: z.literal('core.changed'), core: CoreInfo }),
   /** Sent to one subscriber whose queue overflowed: how many events it missed. */
   z.object({ ...envelope, type: z.literal('bus.lagged'), dropped: z.number() }),
 ]);

@@ -18,3 +18,4 @@ export * from './mcp.contract.js';
 export * from './access.contract.js';
 export * from './tool-package.contract.js';
 export * from './format.js';
+export * from './cores.contract.js';

@@ -14,6 +14,7 @@ import { InterruptTrigger } from './manifest.contract.js';
 import { McpServerConfig, McpServerName, McpServerStatus } from './mcp.contract.js';
 import { ClientToken, ClientTokenName } from './access.contract.js';
 import { toolPackageApi } from './tool-package.contract.js';
+import { coresApi } from './cores.contract.js';
 
 const Pid = z.object({ pid: z.number().int().positive() }).strict();
 const Empty = z.object({}).strict();
@@ -133,6 +134,7 @@ export const kernelApi = {
   'gallery.list': { params: Empty, result: z.array(AgentManifest) },
   'tools.list': { params: Empty, result: z.array(ToolManifest) },
   ...toolPackageApi,
+  ...coresApi,
   /** External MCP servers (user-facing only: no agent or MCP client reaches these). */
   'mcp.servers.list': { params: Empty, result: z.array(McpServerStatus) },
   /**

@@ -89,6 +89,11 @@ export const ProcessInfo = z.object({
   priority: Priority,
   /** The model sequence slot the process holds, if any. */
   slot: z.number().int().nonnegative().nullable(),
+  /**
+   * The core (see cores.contract.ts) the process runs on, or last ran on; null before its first slice.
+   * Defaults to null so journals written before cores existed still replay.
+   */
+  core: z.string().nullable().default(null),
   counters: ProcessCounters,
   /** Token use per region of the context window, and what is paged out to long-term memory. */
   memory: z
@@ -122,6 +127,7 @@ export function freshProcessInfo(pid: number, manifest: { id: string; name: stri
     state: 'new',
     priority,
     slot: null,
+    core: null,
     counters: emptyCounters(),
     createdAt: Date.now(),
     startedAt: null,

@@ -9,6 +9,7 @@ import { audit, connect, grants, interrupts, parsePid, printProcess, ps, top } f
 import { mcpServers, mcpStdio } from '../mcp/mcp-command.js';
 import { mcpTokens } from '../mcp/mcp-tokens-command.js';
 import { tools } from './commands-tools.js';
+import { cores } from './commands-cores.js';
 
 const USAGE = `amk: the Agentic Microkernel
 
@@ -49,6 +50,10 @@ usage:
                                    adding one is asked in the UI or \`amk grants watch\`, unless --yes approves it here.
                                    A --command server runs outside the Wasm sandbox, with your rights; on Linux with bubblewrap
                                    it is confined (no home folder, no network): [--allow-network] [--allow-folder DIR ...] widen it
+  amk cores list | remove NAME | add NAME URL [--kind llama-server|openai] [--token-env VAR] [--model ID]
+                                   where inference runs: the local model and remote engines (llama.cpp's llama-server,
+                                   or any OpenAI-compatible one); agents run on any core that serves the loaded model.
+                                   The token is read from VAR by the kernel, never stored; the list says what each core can do
 
 The model comes from --model, AMK_MODEL, <data dir>/config.json, or <data dir>/models/*.gguf.
 Remote commands find \`amk serve\` through <data dir>/serve.json, or --url and --token (AMK_URL, AMK_TOKEN).
@@ -86,6 +91,7 @@ const OPTIONS = {
   'allow-folder': { type: 'string', multiple: true },
   timeout: { type: 'string' },
   'token-env': { type: 'string' },
+  kind: { type: 'string' },
   yes: { type: 'boolean' },
   'allow-unsigned': { type: 'boolean' },
   key: { type: 'string' },
@@ -238,6 +244,15 @@ export async function main(argv: string[]): Promise<number> {
           allowNetwork: values['allow-network'] ?? false,
           ...(values.timeout ? { timeout: values.timeout } : {}),
           yes: values.yes ?? false,
+          json: values.json ?? false,
+        }),
+      );
+    case 'cores':
+      return withClient(values, (client) =>
+        cores(client, rest, {
+          ...(values.kind ? { kind: values.kind } : {}),
+          ...(values['token-env'] ? { tokenEnv: values['token-env'] } : {}),
+          ...(values.model ? { model: values.model } : {}),
           json: values.json ?? false,
         }),
       );

@@ -32,6 +32,7 @@ const COMMAND_FLAGS: Record<string, readonly string[]> = {
   tools: [...REMOTE, 'allow-unsigned', 'yes', 'json', 'key', 'publisher'],
   grants: [...REMOTE, 'scope', 'tool'],
   audit: [...REMOTE, 'pid', 'agent', 'denied', 'verify', 'json'],
+  cores: [...REMOTE, 'kind', 'token-env', 'model', 'json'],
   gallery: REMOTE,
   info: REMOTE,
 };

@@ -28,7 +28,7 @@ export function parsePid(value: string | undefined): number {
 }
 
 function processRows(processes: ProcessInfo[], now: number): string[][] {
-  const header = ['PID', 'AGENT', 'STATE', 'CLASS', 'NI', 'SLOT', 'TOK/S', 'IN', 'OUT', 'STEPS', 'TOOLS', 'UPTIME'];
+  const header = ['PID', 'AGENT', 'STATE', 'CLASS', 'NI', 'SLOT', 'CORE', 'TOK/S', 'IN', 'OUT', 'STEPS', 'TOOLS', 'UPTIME'];
   const rows = processes.map((p) => [
     String(p.pid),
     p.agentId,
@@ -36,6 +36,8 @@ function processRows(processes: ProcessInfo[], now: number): string[][] {
     p.priority.class,
     String(p.priority.nice),
     p.slot === null ? '-' : String(p.slot),
+    // Narrow: a core name is up to 64 characters; 12 tell them apart.
+    p.core === null ? '-' : p.core.slice(0, 12),
     p.counters.tokensPerSecond.toFixed(0),
     String(p.counters.tokensIn),
     String(p.counters.tokensOut),

@@ -2,6 +2,7 @@ import type { KvType } from '../../src-shared/index.js';
 import type { GpuChoice } from './llm/index.js';
 import { DEFAULT_FAIR_SHARE, type SwapLocation } from './scheduler/index.js';
 import type { JournalLimits } from './core/journal-boot.js';
+import type { RemoteLimits } from './cores/index.js';
 
 export interface KernelConfig {
   dataDir: string;
@@ -40,6 +41,15 @@ export interface KernelConfig {
   maxUploadBytes?: number;
   /** bubblewrap, which confines native MCP servers on Linux (AMK_BWRAP, `bwrapPath`); looked up on PATH when unset. */
   bwrapPath?: string;
+  /**
+   * false: the loaded model tokenizes and builds prompts but lends no slots, so every token comes
+   * from a remote core (config.json `localCore`). Remote cores themselves are config.json `cores`.
+   */
+  localCore?: boolean;
+  /** How often remote cores are probed (2 s by default). */
+  coreProbeIntervalMs?: number;
+  /** Bounds on remote core requests (kernel/cores/remote-http.ts has the defaults). */
+  coreLimits?: RemoteLimits;
 }
 
 export interface SchedulerConfig {
@@ -48,6 +58,17 @@ export interface SchedulerConfig {
   quantumTokens: number;
   /** Where a preempted process's KV state goes when its slot is needed. */
   swap: SwapLocation;
+  /**
+   * When resident KV state is swapped out: `on-demand` (default) when another process needs the
+   * slot; `idle` also ahead of need, the idlest blocked process first, keeping a slot free
+   * (scheduler/idle-swap.ts).
+   */
+  swapPolicy?: 'on-demand' | 'idle';
+  /**
+   * How many batch processes (classes below interactive) are time-sliced at once, the rest waiting
+   * in arrival order; unset: from the slots and the KV budget (`workingSetLimit`, twice the slots).
+   */
+  workingSet?: number | 'unlimited';
 }
 
 export const DEFAULT_SCHEDULER: SchedulerConfig = { policy: 'fair-share', quantumTokens: DEFAULT_FAIR_SHARE.quantumTokens, swap: 'ram' };

@@ -21,6 +21,7 @@ import { registerSandboxApi, Sandbox } from './sandbox/index.js';
 import { registerToolPackagesApi, ToolPackages } from './tool-packages/index.js';
 import type { ToolRegistry } from './tools/index.js';
 import type { KernelConfig } from './kernel-config.js';
+import { CorePool, registerCoresApi } from './cores/index.js';
 
 /** The subsystems the kernel opens at boot, after the journal. */
 export interface Subsystems {
@@ -30,6 +31,7 @@ export interface Subsystems {
   mcp: McpClients;
   access: ClientAccess;
   models: ModelLibrary;
+  cores: CorePool;
 }
 
 export interface OpenOptions {
@@ -69,7 +71,19 @@ export async function openSubsystems({ config, store, tools, emit, warnings, mod
       ...(config.maxUploadBytes === undefined ? {} : { maxUploadBytes: config.maxUploadBytes }),
     }),
   );
-  return { audit, sandbox, toolPackages, mcp, access, models };
+  const cores = store.add(
+    new CorePool({
+      dataDir: config.dataDir,
+      emit,
+      audit,
+      env: process.env,
+      localCore: config.localCore !== false,
+      ...(config.coreProbeIntervalMs === undefined ? {} : { probeIntervalMs: config.coreProbeIntervalMs }),
+      ...(config.coreLimits === undefined ? {} : { limits: config.coreLimits }),
+    }),
+  );
+  warnings.push(...cores.warnings);
+  return { audit, sandbox, toolPackages, mcp, access, models, cores };
 }
 
 export interface Wiring<P> {
@@ -89,7 +103,7 @@ export interface Wiring<P> {
 
 /** Each subsystem registers its own syscalls and API methods; every method of the contract must have a handler. */
 export function registerSubsystems<P>({ parts, api, dispatcher, bus, table, tools, processes, manifests, interrupts, handoff, info, useModel }: Wiring<P>): void {
-  const { audit, sandbox, toolPackages, mcp, access, models } = parts;
+  const { audit, sandbox, toolPackages, mcp, access, models, cores } = parts;
   const memory = {
     memory: () => processes.host().memory,
     agentOf: (pid: number) => table.manifest(pid).id,
@@ -109,6 +123,7 @@ export function registerSubsystems<P>({ parts, api, dispatcher, bus, table, tool
   registerMcpApi(api, mcp);
   registerAccessApi(api, access);
   registerModelsApi(api, models, useModel);
+  registerCoresApi(api, cores);
   const missing = api.missing(Object.keys(kernelApi) as KernelMethod[]);
   if (missing.length > 0) throw new KernelError('INTERNAL', `no subsystem answers API method(s) ${missing.join(', ')}`);
 }

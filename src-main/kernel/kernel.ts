@@ -78,7 +78,13 @@ export class Kernel implements Disposable {
   );
 
   private constructor(readonly config: KernelConfig) {
-    this.model = new ModelRuntime({ config, emit: (body) => this.bus.emit(body), warn: (text) => this.warnings.push(text) });
+    this.model = new ModelRuntime({
+      config,
+      emit: (body) => this.bus.emit(body),
+      subscribe: (listener) => this.bus.on(listener),
+      warn: (text) => this.warnings.push(text),
+      onServices: (services) => (services ? this.parts?.cores.attach(services.llm, services.scheduler) : this.parts?.cores.detach()),
+    });
     this.processes = new ProcessManager({
       bus: this.bus,
       table: this.table,

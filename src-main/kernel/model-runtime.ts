@@ -1,12 +1,13 @@
 import { basename, join } from 'node:path';
-import type { KernelEventBody, ModelInfo } from '../../src-shared/index.js';
+import type { KernelEvent, KernelEventBody, ModelInfo } from '../../src-shared/index.js';
 import type { Disposable } from './core/disposable.js';
 import { KernelError, toErrorPayload } from './core/kernel-error.js';
 import { SnapshotStore } from './ipc/index.js';
 import { describeModelFile, loadLlamaBackend, type LlmBackend } from './llm/index.js';
 import { MemoryManager } from './memory/index.js';
-import { DEFAULT_FAIR_SHARE, fairSharePolicy, fcfsPolicy, KvSwapper, SlotScheduler } from './scheduler/index.js';
+import { DEFAULT_FAIR_SHARE, fairSharePolicy, fcfsPolicy, KvSwapper, SlotScheduler, workingSetLimit } from './scheduler/index.js';
 import { DEFAULT_SCHEDULER, type KernelConfig } from './kernel-config.js';
+import { IdleSwapper } from './scheduler/index.js';
 
 /** What agents run on: the loaded model and the services built around its KV state. */
 export interface ModelServices {
@@ -19,8 +20,12 @@ export interface ModelServices {
 export interface ModelRuntimeOptions {
   config: KernelConfig;
   emit: (body: KernelEventBody) => void;
+  /** The kernel's events, for the idle-swap policy (`scheduler.swapPolicy: 'idle'`). */
+  subscribe?: (listener: (event: KernelEvent) => void) => () => void;
   /** Something that works, only less well (long-term memory unavailable): for `kernel.info`. */
   warn: (text: string) => void;
+  /** A model's services came up (the remote cores are checked against it) or went (null). */
+  onServices?: (services: ModelServices | null) => void;
 }
 
 /**
@@ -35,6 +40,8 @@ export class ModelRuntime implements Disposable {
   private switching = false;
   /** The model a switch replaces: still counted as in use until the switch settles. */
   private replacing: string | null = null;
+  /** Swaps idle processes' KV state out ahead of need, when the policy asks for it. */
+  private idleSwap: IdleSwapper | null = null;
 
   constructor(private readonly options: ModelRuntimeOptions) {}
 
@@ -90,6 +97,7 @@ export class ModelRuntime implements Disposable {
         ...(config.threads === undefined ? {} : { threads: config.threads }),
       });
       this.services = await this.buildServices(llm);
+      this.options.onServices?.(this.services);
       this.failure = null;
       emit({ type: 'model.loaded', model: llm.info });
     } catch (error) {
@@ -111,7 +119,13 @@ export class ModelRuntime implements Disposable {
       contextSize: llm.info.contextSize,
       sequences: llm.info.slots,
     });
-    const scheduler = new SlotScheduler(llm.slots, policy, swapper, emit);
+    const workingSet =
+      settings.workingSet === 'unlimited'
+        ? Number.POSITIVE_INFINITY
+        : (settings.workingSet ?? workingSetLimit({ slots: llm.info.slots, kvBytesPerSlot: llm.info.kvBytesPerToken * llm.info.contextSize }));
+    // localCore: false keeps the model for tokenizing and prompts only: every slot comes from a remote core.
+    const scheduler = new SlotScheduler(config.localCore === false ? [] : llm.slots, policy, swapper, emit, workingSet);
+    if (settings.swapPolicy === 'idle' && this.options.subscribe) this.idleSwap = new IdleSwapper(scheduler, this.options.subscribe);
     const snapshots = new SnapshotStore(join(config.dataDir, 'snapshots'), swapper.identity, emit);
     const memory = new MemoryManager(config.memoryDir ?? join(config.dataDir, 'memory'), llm, emit);
     await memory.open();
@@ -151,7 +165,10 @@ export class ModelRuntime implements Disposable {
   private async unload(): Promise<void> {
     const services = this.services;
     this.services = null;
+    this.options.onServices?.(null);
     this.failure = 'the model was unloaded';
+    this.idleSwap?.dispose();
+    this.idleSwap = null;
     if (!services) return;
     await services.memory.dispose();
     await services.scheduler.dispose();

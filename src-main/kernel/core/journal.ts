@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, fdatasyncSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fdatasync, fdatasyncSync, fstatSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { KernelEvent } from '../../../src-shared/index.js';
 import { KernelEvent as KernelEventSchema } from '../../../src-shared/index.js';
@@ -18,8 +18,21 @@ const SYNC_NOW = new Set<KernelEvent['type']>([
   'proc.exited',
 ]);
 
+/**
+ * Scheduling states a restart does not read back (every live process is recovered the same way,
+ * from its steps): their lines are written at once like the rest, but synced with the next group
+ * commit instead of an fdatasync each. Three of a tool step's five lifecycle events are these.
+ */
+const TRANSIENT_STATES = new Set(['ready', 'running', 'waiting', 'blocked']);
+
+/** Whether an event's line is fdatasync'd before the kernel goes on. */
+function syncsNow(event: KernelEvent): boolean {
+  if (event.type === 'proc.state') return !TRANSIENT_STATES.has(event.state);
+  return SYNC_NOW.has(event.type);
+}
+
 /** Not worth a line: per-subscriber notices and progress that means nothing after a restart. */
-const NOT_JOURNALED = new Set<KernelEvent['type']>(['bus.lagged', 'model.loading', 'model.download', 'models.changed']);
+const NOT_JOURNALED = new Set<KernelEvent['type']>(['bus.lagged', 'model.loading', 'model.download', 'models.changed', 'core.changed']);
 
 export interface JournalOptions {
   groupCommitMs?: number;
@@ -39,13 +52,16 @@ export const DEFAULT_COMPACT_AFTER_EVENTS = 250_000;
 /**
  * Append-only event log. Every event is handed to the OS with a synchronous write before the
  * kernel continues (so a kill -9 loses at most what is being decoded), lifecycle events are
- * fdatasync'd at once, and token output is fdatasync'd in groups every `groupCommitMs`.
+ * fdatasync'd at once, and token output and transient scheduling states (ready, running, waiting,
+ * blocked) are fdatasync'd in groups every `groupCommitMs`.
  * It is compacted (a snapshot of the projection replaces the history) past a size or event
  * count, and at a clean shutdown, so boot replays a bounded amount.
  */
 export class Journal implements Disposable {
   private fd: number;
   private dirty = false;
+  /** A group commit's fdatasync is running on the thread pool. */
+  private committing = false;
   private readonly timer: NodeJS.Timeout;
   private closed = false;
   private tailBytes = 0;
@@ -75,7 +91,7 @@ export class Journal implements Disposable {
       this.tailEvents = replay.tailEvents;
       this.compactedAt = replay.compactedAt;
     }
-    this.timer = setInterval(() => this.flush(), options.groupCommitMs ?? 100);
+    this.timer = setInterval(() => this.groupCommit(), options.groupCommitMs ?? 100);
     this.timer.unref();
   }
 
@@ -89,7 +105,7 @@ export class Journal implements Disposable {
     writeSync(this.fd, line);
     this.tailBytes += Buffer.byteLength(line);
     this.tailEvents++;
-    if (SYNC_NOW.has(event.type)) {
+    if (syncsNow(event)) {
       fdatasyncSync(this.fd);
       this.dirty = false;
     } else {
@@ -148,8 +164,26 @@ export class Journal implements Disposable {
     return true;
   }
 
+  /**
+   * The timed group commit, on the thread pool: a slow disk (an fdatasync took 5–20 ms on a busy
+   * virtual disk) no longer stalls the event loop that delivers every slot's tokens. One at a time;
+   * lines written meanwhile go with the next. Compaction and dispose still sync synchronously.
+   */
+  private groupCommit(): void {
+    if (this.closed || !this.dirty || this.committing) return;
+    this.dirty = false;
+    this.committing = true;
+    fdatasync(this.fd, (error) => {
+      this.committing = false;
+      // Tried again at the next tick (after a compaction swapped the descriptor, the new file's).
+      if (error && !this.closed) this.dirty = true;
+    });
+  }
+
+  /** Syncs what was written, now, on this thread: for shutdown and last-resort handlers. */
   flush(): void {
-    if (this.closed || !this.dirty) return;
+    // A group commit still on the thread pool has not made its lines durable yet: sync them here.
+    if (this.closed || (!this.dirty && !this.committing)) return;
     fdatasyncSync(this.fd);
     this.dirty = false;
   }

@@ -35,6 +35,7 @@ export class ProcessTable {
         this.update(event.pid, (info) => {
           info.state = event.state;
           info.slot = event.slot;
+          if (event.core !== undefined) info.core = event.core;
           if (event.state === 'running') {
             info.startedAt ??= event.at;
             info.lastRunAt = event.at;

@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { webcrypto } from 'node:crypto';
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { KvType } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
@@ -32,12 +31,29 @@ export interface KvIdentity {
   sequences: number;
 }
 
+export interface SaveKvOptions {
+  /**
+   * Synced to the disk before the rename (the default): a snapshot must survive a power loss.
+   * A swap file need not: it never outlives the kernel process, and a restart re-prefills.
+   */
+  durable?: boolean;
+}
+
+/**
+ * sha256 on the thread pool (WebCrypto), not the event loop: a KV state is megabytes (23 KB per
+ * token for a 135M model), and hashing it inline stalled every other slot's tokens for tens of ms.
+ */
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex');
+}
+
 /**
  * A slot's KV state on disk: a header (model hash, KV type, token count, checksum, the owner's
- * metadata) followed by llama.cpp's sequence state. Written to a temporary file, synced, then
- * renamed, so a crash leaves the old file or the new one, never half of one.
+ * metadata) followed by llama.cpp's sequence state. Written to a temporary file, synced (when
+ * durable), then renamed, so a crash leaves the old file or the new one, never half of one.
+ * Nothing here blocks the event loop: writes, sync and hashing run on the thread pool.
  */
-export async function saveKvState(slot: LlmSlot, path: string, identity: KvIdentity, meta: unknown): Promise<KvStateHeader> {
+export async function saveKvState(slot: LlmSlot, path: string, identity: KvIdentity, meta: unknown, options: SaveKvOptions = {}): Promise<KvStateHeader> {
   const blobPath = `${path}.blob-${process.pid}`;
   try {
     await slot.saveState(blobPath);
@@ -47,7 +63,7 @@ export async function saveKvState(slot: LlmSlot, path: string, identity: KvIdent
       ...identity,
       tokenCount: slot.cachedTokens,
       stateBytes: blob.length,
-      stateSha256: createHash('sha256').update(blob).digest('hex'),
+      stateSha256: await sha256Hex(blob),
       createdAt: Date.now(),
       meta,
     };
@@ -55,12 +71,15 @@ export async function saveKvState(slot: LlmSlot, path: string, identity: KvIdent
     const length = Buffer.alloc(4);
     length.writeUInt32LE(headerBytes.length);
     const temporary = `${path}.tmp-${process.pid}`;
-    const fd = openSync(temporary, 'w', 0o600);
+    const file = await open(temporary, 'w', 0o600);
     try {
-      for (const part of [MAGIC, length, headerBytes, blob]) writeSync(fd, part);
-      fsyncSync(fd);
+      const parts = [MAGIC, length, headerBytes, blob];
+      const { bytesWritten } = await file.writev(parts);
+      const total = parts.reduce((sum, part) => sum + part.length, 0);
+      if (bytesWritten !== total) throw new KernelError('KV_STATE_INVALID', `${path}: wrote ${bytesWritten} of ${total} bytes (disk full?)`);
+      if (options.durable !== false) await file.sync();
     } finally {
-      closeSync(fd);
+      await file.close();
     }
     await rename(temporary, path);
     return header;
@@ -92,7 +111,7 @@ export async function readKvState(path: string): Promise<{ header: KvStateHeader
   if (blob.length !== header.stateBytes) {
     throw new KernelError('KV_STATE_INVALID', `${path} is truncated: ${blob.length} of ${header.stateBytes} state bytes`);
   }
-  if (createHash('sha256').update(blob).digest('hex') !== header.stateSha256) {
+  if ((await sha256Hex(blob)) !== header.stateSha256) {
     throw new KernelError('KV_STATE_INVALID', `${path} is corrupt: its checksum does not match`);
   }
   return { header, blob };

@@ -14,8 +14,10 @@ import {
 } from 'node-llama-cpp';
 import type { GpuBackend, GpuStatus, KvType, ModelInfo } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
+import { isRemoteKvReference } from './remote-kv-reference.js';
 import type {
   ChatMessage,
+  GenerationCursor,
   GenerateOptions,
   GenerateResult,
   GpuChoice,
@@ -108,6 +110,10 @@ class LlamaGrammarHandle implements OutputGrammar {
     readonly jsonSchema: object,
     readonly grammar: LlamaGrammar,
   ) {}
+
+  get gbnf(): string {
+    return this.grammar.grammar;
+  }
 }
 
 export async function loadLlamaBackend(options: LlmLoadOptions): Promise<LlmBackend> {
@@ -345,6 +351,11 @@ class LlamaSlot implements LlmSlot {
     await this.sequence.clearHistory();
   }
 
+  /** A cursor from a remote core carries no llama.cpp grammar state to go on from. */
+  canResume(cursor: GenerationCursor): boolean {
+    return cursor.grammarState === undefined || cursor.grammarState instanceof LlamaGrammarEvaluationState;
+  }
+
   get cachedTokens(): number {
     return this.sequence.nextTokenIndex;
   }
@@ -355,6 +366,8 @@ class LlamaSlot implements LlmSlot {
   }
 
   async loadState(path: string): Promise<void> {
+    // A remote core's saved state is a reference to a file on that server, never llama.cpp state bytes.
+    if (await isRemoteKvReference(path)) throw new KernelError('KV_STATE_INVALID', 'a remote core\'s KV state cannot be loaded into the local model');
     await this.sequence.loadStateFromFile(path, { acceptRisk: true });
   }
 

@@ -28,6 +28,8 @@ export interface LlmLoadOptions {
 /** A compiled output constraint: the model can only emit text this grammar accepts. */
 export interface OutputGrammar {
   readonly jsonSchema: object;
+  /** The same constraint as GBNF text, for a remote llama.cpp server. */
+  readonly gbnf: string;
 }
 
 /** Where a cut-short generation stopped, so it can go on as if never interrupted. */
@@ -54,6 +56,8 @@ export interface GenerateOptions {
   onText?: (text: string) => void;
   /** Stop as soon as the text produced so far is a complete answer. */
   isComplete?: (text: string) => boolean;
+  /** The same prompt as chat messages, for an engine that takes messages rather than tokens (an OpenAI-compatible core). */
+  messages?: readonly ChatMessage[];
 }
 
 export type StopReason = 'complete' | 'max-tokens' | 'eos' | 'aborted' | 'yielded';
@@ -87,6 +91,11 @@ export interface LlmSlot extends Disposable {
    * state, so nothing after a removed range is evaluated again.
    */
   erase(ranges: readonly { start: number; end: number }[]): Promise<void>;
+  /**
+   * Whether a cursor cut short elsewhere (another slot, another core) can go on here token for
+   * token; when not, the step is generated again from its start.
+   */
+  canResume(cursor: GenerationCursor): boolean;
 }
 
 export interface ChatMessage {

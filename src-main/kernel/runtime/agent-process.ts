@@ -198,12 +198,19 @@ export class AgentProcess {
     let endedBy: SliceEnd = 'step-end';
     try {
       if (this.terminal || this.suspended) return undefined;
-      this.setState('running', lease.slot.index);
+      this.setState('running', lease.slot.index, undefined, lease.core);
+      if (this.partial && !lease.slot.canResume(this.partial)) {
+        // Cut short on one core and placed on another that cannot go on from its tokens (a remote
+        // core's grammar restarts with each request): the step is generated again from its start.
+        this.host.bus.emit({ type: 'proc.step-interrupted', pid: this.pid, step, reason: `continued on core ${lease.core}: the step is generated again` });
+        this.partial = null;
+      }
       await this.pager!.enter(lease.slot, layout);
       const promptTokens = layout.tokens;
       this.counters.contextTokens = promptTokens.length + (this.partial?.tokens.length ?? 0);
       const result = await lease.slot.generate(promptTokens, {
         grammar,
+        ...(layout.messages ? { messages: layout.messages } : {}),
         temperature: this.manifest.model.temperature,
         ...(this.manifest.model.seed === undefined ? {} : { seed: this.manifest.model.seed }),
         maxTokens: this.manifest.model.maxTokensPerStep - (this.partial?.tokens.length ?? 0),
@@ -230,6 +237,15 @@ export class AgentProcess {
       const every = this.host.snapshotEverySteps;
       if (every > 0 && (this.steps.length + 1) % every === 0) await this.host.snapshots.capture(lease.slot, this.snapshotMeta(this.knownTokens));
       return result;
+    } catch (error) {
+      if (this.terminal || !(error instanceof KernelError) || error.code !== 'CORE_UNAVAILABLE') throw error;
+      // The core died mid-step (it is marked down and its slots left the pool): nothing of this
+      // step was committed, so it is generated again on another core, from the journaled steps.
+      this.host.bus.emit({ type: 'proc.step-interrupted', pid: this.pid, step, reason: error.message });
+      this.partial = null;
+      endedBy = 'preempted';
+      if (this.host.scheduler.slotCount === 0) this.suspend(`${error.message}; no other core serves the model: resume it once one is up`);
+      return undefined;
     } finally {
       this.stepSwitch = null;
       lease.release(endedBy);
@@ -329,9 +345,9 @@ export class AgentProcess {
     this.host.bus.emit({ type: 'proc.counters', pid: this.pid, counters: { ...this.counters } });
   }
 
-  private setState(state: ProcessState, slot: number | null, reason?: string): void {
+  private setState(state: ProcessState, slot: number | null, reason?: string, core?: string): void {
     if (this.terminal) return;
-    this.host.bus.emit({ type: 'proc.state', pid: this.pid, state, slot, ...(reason ? { reason } : {}) });
+    this.host.bus.emit({ type: 'proc.state', pid: this.pid, state, slot, ...(core ? { core } : {}), ...(reason ? { reason } : {}) });
   }
 
   private syscall(request: SyscallRequest): Promise<SyscallResponse> {
@@ -340,13 +356,13 @@ export class AgentProcess {
   }
 
   /** Takes effect at the next token boundary; the step in progress goes on from there on resume. */
-  suspend(): void {
+  suspend(reason = 'suspended by request'): void {
     if (this.terminal || this.suspended) return;
     let resume = (): void => {};
     const wait = new Promise<void>((resolve) => (resume = resolve));
     this.suspended = { resume, wait };
     this.stepSwitch?.abort();
-    this.setState('suspended', null, 'suspended by request');
+    this.setState('suspended', null, reason);
   }
 
   resume(): void {

@@ -50,11 +50,23 @@ export class ContextPager {
 
   /** Before a new step: page out past the high-water mark, page in what the query calls for. */
   async prepare(query: string): Promise<PromptLayout> {
+    // The last step's recall is stale (page-in replaces it below). Counted, it made the window
+    // look fuller than it is, and with a long system prompt the pager evicted every resident
+    // step, the newest included (found by `npm run bench -- memory`).
+    const stale = this.state.recall;
+    this.state.recall = [];
     // Measured without a budget: the point of paging is to bring an oversized window back.
     let layout = this.layout(Number.POSITIVE_INFINITY);
     if (layout.tokens.length > this.policy.highWater * this.window) await this.pageOut(layout);
-    await this.pageIn(query);
-    layout = this.layout();
+    await this.pageIn(query, stale);
+    layout = this.layout(Number.POSITIVE_INFINITY);
+    // Page-in counts its blocks piece by piece; should the joined text tokenize longer, the last blocks give way.
+    while (layout.tokens.length > this.window && this.state.recall.length > 0) {
+      this.state.recall = this.state.recall.slice(0, -1);
+      layout = this.layout(Number.POSITIVE_INFINITY);
+    }
+    // Still too big (no recall left to give way): the builder's last resort drops the oldest messages.
+    if (layout.tokens.length > this.window) layout = this.layout();
     this.bus.emit({
       type: 'memory.layout',
       pid: this.pid,
@@ -74,7 +86,9 @@ export class ContextPager {
     const started = performance.now();
     let size = layout.tokens.length;
     const evicted: StepRecord[] = [];
-    while (size > this.policy.lowWater * this.window && this.state.firstResident < this.state.steps.length) {
+    // The newest step stays (it is what the model acts on next) unless the window cannot hold it
+    // even alone: then it is paged out too, and found again by the query like any other block.
+    while (size > this.policy.lowWater * this.window && (this.state.firstResident < this.state.steps.length - 1 || size > this.window)) {
       const step = this.state.steps[this.state.firstResident]!;
       const span = layout.stepSpans.get(step.step);
       size -= span ? span.end - span.start : this.builder.tokenCount(this.stepText(step));
@@ -106,7 +120,7 @@ export class ContextPager {
     return [];
   }
 
-  private async pageIn(query: string): Promise<void> {
+  private async pageIn(query: string, stale: readonly { blockId: string }[]): Promise<void> {
     if (this.pagedOutBlocks === 0 || !this.memory.status.available) {
       this.state.recall = [];
       return;
@@ -114,18 +128,20 @@ export class ContextPager {
     const started = performance.now();
     const resident = new Set(this.state.steps.slice(this.state.firstResident).map((step) => `${this.pid}-s${step.step}`));
     const found = (await this.memory.search([this.agentId], query, 6)).filter((block) => !resident.has(block.blockId));
-    let budget = this.policy.recallShare * this.window;
+    // Its share of the window, and never more than the rest of it holds (recall is cleared: this layout has none).
+    let budget = Math.min(this.policy.recallShare * this.window, this.window - this.layout(Number.POSITIVE_INFINITY).tokens.length) - this.builder.tokenCount('Recalled from memory:\n');
     const recall: { label: string; text: string; blockId: string }[] = [];
     const blocks = [];
     for (const block of found) {
       const text = block.text.length > 400 ? `${block.text.slice(0, 399)}…` : block.text;
-      const cost = this.builder.tokenCount(text) + 8;
+      // Counted as the prompt renders it (label and all), plus one token for where the pieces join.
+      const cost = this.builder.tokenCount(`- [${block.blockId}] ${text}\n`) + 1;
       if (cost > budget) continue;
       budget -= cost;
       recall.push({ label: block.blockId, text, blockId: block.blockId });
       blocks.push({ blockId: block.blockId, agentId: block.agentId, tokens: cost, score: block.score });
     }
-    const changed = recall.map((r) => r.blockId).join() !== this.state.recall.map((r) => r.blockId).join();
+    const changed = recall.map((r) => r.blockId).join() !== stale.map((r) => r.blockId).join();
     this.state.recall = recall;
     if (changed && recall.length > 0) this.bus.emit({ type: 'memory.paged-in', pid: this.pid, blocks, durationMs: performance.now() - started });
   }

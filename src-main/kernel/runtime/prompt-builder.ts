@@ -85,6 +85,8 @@ export interface PromptLayout {
   /** The per-step part (working memory, summary, recall) before the open step; null with a chat template. */
   tail: Span | null;
   regions: Regions;
+  /** The same window as chat messages, for a core that takes messages (an OpenAI-compatible engine). */
+  messages?: ChatMessage[];
 }
 
 /**
@@ -134,7 +136,7 @@ export class PromptBuilder {
       const count = (text: string): number => (text ? this.tokenCount(text) : 0);
       const regions = { system: count(`${this.system}\n${this.task}`), working: count(tail.working), summary: count(tail.summary), recall: count(tail.recall), fifo: 0 };
       regions.fifo = Math.max(0, chat.length - regions.system - regions.working - regions.summary - regions.recall);
-      return { tokens: chat, stepSpans: new Map(), tail: null, regions };
+      return { tokens: chat, stepSpans: new Map(), tail: null, regions, messages: this.messages(resident, tail, leadingInputs) };
     }
     const leading = leadingInputs.map((text) => `User: ${text}\n`).join('');
     const head = this.prefix.length > 0 ? [...this.prefix, ...this.llm.tokenize('\n\n')] : [...this.llm.bosTokens];
@@ -160,7 +162,7 @@ export class PromptBuilder {
     const tailSpan = { start: tailStart, end: tokens.length };
     const next = (state.steps.at(-1)?.step ?? 0) + 1;
     tokens.push(...this.llm.tokenize(`Step ${next}:`));
-    return { tokens, stepSpans, tail: tailSpan, regions };
+    return { tokens, stepSpans, tail: tailSpan, regions, messages: this.messages(resident, tail, leadingInputs) };
   }
 
   private messages(steps: readonly StepRecord[], tail: { working: string; summary: string; recall: string }, leadingInputs: readonly string[]): ChatMessage[] {

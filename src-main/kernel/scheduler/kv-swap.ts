@@ -32,7 +32,8 @@ export class KvSwapper {
 
   async swapOut(pid: number, slot: LlmSlot): Promise<SwappedState> {
     const path = join(this.directory, `pid-${pid}.kv`);
-    const header = await saveKvState(slot, path, this.identity, { pid });
+    // Not synced: a swap file never outlives this kernel process (a restart re-prefills or restores a snapshot).
+    const header = await saveKvState(slot, path, this.identity, { pid }, { durable: false });
     return { path, bytes: header.stateBytes, location: this.location };
   }
 

@@ -3,6 +3,7 @@ import { KernelError } from '../core/kernel-error.js';
 import type { LlmSlot } from '../llm/index.js';
 import type { KvSwapper, SwappedState } from './kv-swap.js';
 import { ClassUsage, niceWeight, type Runnable, type SchedulingPolicy } from './scheduling-policy.js';
+import { governed, WorkingSet, type WorkingSetStats } from './working-set.js';
 
 export interface SlotRequest {
   pid: number;
@@ -12,7 +13,11 @@ export interface SlotRequest {
 
 export type SliceEnd = 'step-end' | 'quantum' | 'preempted' | 'suspended' | 'killed';
 
-type KvPlace = { kind: 'none' } | { kind: 'resident'; slot: number } | { kind: 'swapped'; state: SwappedState };
+/** `core`: where a swapped state can be swapped back in (a llama-server core keeps it on the server). */
+type KvPlace = { kind: 'none' } | { kind: 'resident'; slot: number } | { kind: 'swapped'; state: SwappedState; core: string };
+
+/** The kernel's own model, as a core (see kernel/cores). */
+export const LOCAL_CORE = 'local';
 
 interface Entry extends Runnable {
   priority: Priority;
@@ -38,6 +43,8 @@ interface SlotState {
   resident: number | null;
   /** Being handed over (swaps in flight). */
   reserved: boolean;
+  /** The core the slot belongs to. */
+  core: string;
 }
 
 /** A process's hold on one slot, for one slice. */
@@ -51,6 +58,7 @@ export class Lease {
     private readonly scheduler: SlotScheduler,
     readonly pid: number,
     readonly slot: LlmSlot,
+    readonly core: string = LOCAL_CORE,
   ) {}
 
   /** Accounts decoded (or prefilled) tokens to the process's share. */
@@ -81,14 +89,22 @@ export class SlotScheduler {
   private readonly slots: SlotState[];
   private readonly usage = new ClassUsage();
   private arrivals = 0;
+  /** Batch processes past the working set wait in line outside `waiting()` (see working-set.ts). */
+  private readonly workingSet: WorkingSet;
 
   constructor(
     slots: readonly LlmSlot[],
     private readonly policy: SchedulingPolicy,
     private readonly swapper: KvSwapper,
     private readonly emit: (body: KernelEventBody) => void,
+    workingSetLimit = Number.POSITIVE_INFINITY,
   ) {
-    this.slots = slots.map((slot) => ({ slot, lease: null, resident: null, reserved: false }));
+    this.slots = slots.map((slot) => ({ slot, lease: null, resident: null, reserved: false, core: LOCAL_CORE }));
+    this.workingSet = new WorkingSet(workingSetLimit, { onAdmit: (pids) => this.admitted(pids) });
+  }
+
+  get workingSetStats(): WorkingSetStats {
+    return this.workingSet.stats();
   }
 
   get policyName(): string {
@@ -101,6 +117,7 @@ export class SlotScheduler {
     if (entry.waiter || entry.lease) return Promise.reject(new KernelError('INVALID_STATE', `process ${request.pid} already waits for or holds a slot`));
     entry.priority = request.priority;
     entry.arrival = ++this.arrivals;
+    this.workingSet.request(entry.pid, entry.priority);
     // CFS placement: a process coming back from a wait does not bank credit against its class.
     entry.vruntime = Math.max(entry.vruntime, this.minVruntime(entry));
     return new Promise<Lease>((resolve, reject) => {
@@ -143,6 +160,7 @@ export class SlotScheduler {
     if (entry) {
       entry.lease = null;
       entry.lastRanAt = Date.now();
+      this.workingSet.rest(entry.pid);
       if (endedBy === 'preempted') entry.stats.preemptions++;
     }
     this.emit({
@@ -161,6 +179,9 @@ export class SlotScheduler {
     const entry = this.entries.get(pid);
     if (!entry) return;
     entry.priority = priority;
+    // Into the batch classes: it needs a seat like any other; out of them: its seat goes to the next.
+    if (!governed(priority)) this.workingSet.leave(pid);
+    else if (entry.waiter || entry.lease) this.workingSet.request(pid, priority);
     this.dispatch();
   }
 
@@ -172,7 +193,7 @@ export class SlotScheduler {
     const entry = this.entry(pid, priority);
     if (entry.kv.kind === 'swapped') await this.swapper.discard(entry.kv.state);
     for (const state of this.slots) if (state.resident === pid && !state.lease) state.resident = null;
-    entry.kv = { kind: 'swapped', state: await this.swapper.adopt(pid, source, bytes) };
+    entry.kv = { kind: 'swapped', state: await this.swapper.adopt(pid, source, bytes), core: LOCAL_CORE };
   }
 
   /**
@@ -192,6 +213,74 @@ export class SlotScheduler {
     }
   }
 
+  /** Slots of every core in the pool now. */
+  get slotCount(): number {
+    return this.slots.length;
+  }
+
+  /** A core's slots join the pool (a remote core came up and serves the loaded model). */
+  addCore(core: string, slots: readonly LlmSlot[]): void {
+    this.removeCore(core);
+    for (const slot of slots) this.slots.push({ slot, lease: null, resident: null, reserved: false, core });
+    this.dispatch();
+  }
+
+  /**
+   * A core's slots leave the pool (it went down or was removed). KV state resident or swapped
+   * there is gone: those processes re-prefill on another core from their journaled steps. A lease
+   * still running there ends when its generation fails.
+   */
+  removeCore(core: string): void {
+    const leaving = this.slots.filter((state) => state.core === core);
+    if (leaving.length === 0) return;
+    for (const state of leaving) this.slots.splice(this.slots.indexOf(state), 1);
+    for (const entry of this.entries.values()) {
+      if (entry.kv.kind === 'resident' && leaving.some((state) => state.slot.index === (entry.kv as { slot: number }).slot)) entry.kv = { kind: 'none' };
+      if (entry.kv.kind === 'swapped' && entry.kv.core === core) {
+        void this.swapper.discard(entry.kv.state);
+        entry.kv = { kind: 'none' };
+      }
+    }
+    this.dispatch();
+  }
+
+  /** Slots of a core that are decoding now, and processes waiting whose KV state is there. */
+  coreLoad(core: string): { busy: number; queued: number } {
+    const busy = this.slots.filter((state) => state.core === core && state.lease !== null).length;
+    let queued = 0;
+    for (const entry of this.entries.values()) {
+      if (!entry.waiter) continue;
+      const place = entry.kv.kind === 'swapped' ? entry.kv.core : entry.kv.kind === 'resident' ? this.slots.find((state) => state.slot.index === (entry.kv as { slot: number }).slot)?.core : LOCAL_CORE;
+      if (place === core) queued++;
+    }
+    return { busy, queued };
+  }
+
+  /** Processes whose KV state sits in a slot nobody uses now (for idle-swap.ts). */
+  idleResidents(): number[] {
+    return this.slots.filter((s) => s.resident !== null && !s.lease && !s.reserved && this.entries.has(s.resident)).map((s) => s.resident!);
+  }
+
+  /** Slots that hold no live process's KV state and are not in use. */
+  emptySlots(): number {
+    return this.slots.filter((s) => !s.lease && !s.reserved && (s.resident === null || !this.entries.has(s.resident))).length;
+  }
+
+  /** Swaps a process's KV state out of its idle slot ahead of need (idle-swap.ts); false when it is not resident in one. */
+  async swapOutIdle(pid: number): Promise<boolean> {
+    const entry = this.entries.get(pid);
+    const state = this.slots.find((s) => s.resident === pid && !s.lease && !s.reserved);
+    if (!entry || !state || entry.kv.kind !== 'resident' || entry.waiter) return false;
+    state.reserved = true;
+    try {
+      await this.swapOut(entry, state);
+      return true;
+    } finally {
+      state.reserved = false;
+      this.dispatch();
+    }
+  }
+
   stats(pid: number): SchedulingStats {
     return { ...(this.entries.get(pid)?.stats ?? { preemptions: 0, swapsOut: 0, swapsIn: 0 }) };
   }
@@ -201,6 +290,7 @@ export class SlotScheduler {
     const entry = this.entries.get(pid);
     if (!entry) return;
     this.entries.delete(pid);
+    this.workingSet.leave(pid);
     entry.waiter?.fail(new KernelError('INVALID_STATE', 'process exited'));
     for (const state of this.slots) if (state.resident === pid && !state.lease) state.resident = null;
     if (entry.kv.kind === 'swapped') await this.swapper.discard(entry.kv.state);
@@ -209,6 +299,7 @@ export class SlotScheduler {
 
   /** Swaps a process's resident KV state out of its idle slot (a snapshot path shares this). */
   async dispose(): Promise<void> {
+    this.workingSet.dispose();
     for (const entry of this.entries.values()) if (entry.kv.kind === 'swapped') await this.swapper.discard(entry.kv.state);
     this.entries.clear();
     await this.swapper.dispose();
@@ -237,14 +328,23 @@ export class SlotScheduler {
   private minVruntime(self: Entry): number {
     let min = Number.POSITIVE_INFINITY;
     for (const entry of this.entries.values()) {
-      if (entry === self || entry.priority.class !== self.priority.class || (!entry.waiter && !entry.lease)) continue;
+      if (entry === self || entry.priority.class !== self.priority.class || (!entry.waiter && !entry.lease) || !this.workingSet.mayRun(entry.pid, entry.priority)) continue;
       min = Math.min(min, entry.vruntime);
     }
     return Number.isFinite(min) ? min : self.vruntime;
   }
 
   private waiting(): Entry[] {
-    return [...this.entries.values()].filter((entry) => entry.waiter !== null);
+    return [...this.entries.values()].filter((entry) => entry.waiter !== null && this.workingSet.mayRun(entry.pid, entry.priority));
+  }
+
+  /** Admitted from the line: placed at its class's least vruntime (as CFS places a waking task), then dispatched. */
+  private admitted(pids: readonly number[]): void {
+    for (const pid of pids) {
+      const entry = this.entries.get(pid);
+      if (entry) entry.vruntime = Math.max(entry.vruntime, this.minVruntime(entry));
+    }
+    queueMicrotask(() => this.dispatch());
   }
 
   private freeSlots(): SlotState[] {
@@ -273,7 +373,14 @@ export class SlotScheduler {
   private placeFor(entry: Entry, free: SlotState[]): SlotState {
     const own = free.find((state) => state.resident === entry.pid);
     if (own) return own;
-    const empty = free.find((state) => state.resident === null || !this.entries.has(state.resident));
+    // A swapped state comes back without re-prefill only on the core that holds it.
+    const kv = entry.kv;
+    const home = kv.kind === 'swapped' ? free.filter((state) => state.core === kv.core) : free;
+    if (home.length > 0 && home.length < free.length) return this.placeFor(entry, home);
+    const empties = free.filter((state) => state.resident === null || !this.entries.has(state.resident));
+    // Across cores, the least busy one: two machines share the load instead of one filling first.
+    const busy = (core: string): number => this.slots.filter((state) => state.core === core && (state.lease !== null || state.reserved)).length;
+    const empty = empties.reduce<SlotState | undefined>((best, state) => (best === undefined || busy(state.core) < busy(best.core) ? state : best), undefined);
     if (empty) return empty;
     const residents = free.map((state) => this.entries.get(state.resident!)!);
     const victim = this.policy.pickVictim(residents);
@@ -305,15 +412,24 @@ export class SlotScheduler {
     try {
       const previous = state.resident !== null && state.resident !== entry.pid ? this.entries.get(state.resident) : undefined;
       if (previous?.kv.kind === 'resident' && previous.kv.slot === state.slot.index) await this.swapOut(previous, state);
+      if (entry.kv.kind === 'swapped' && entry.kv.core !== state.core) {
+        // Moving between cores re-prefills: a core's KV state cannot be read by another's.
+        await this.swapper.discard(entry.kv.state);
+        entry.kv = { kind: 'none' };
+      }
       if (entry.kv.kind === 'swapped') await this.swapIn(entry, entry.kv.state, state);
       entry.kv = { kind: 'resident', slot: state.slot.index };
       state.resident = entry.pid;
-      const lease = new Lease(this, entry.pid, state.slot);
+      const lease = new Lease(this, entry.pid, state.slot, state.core);
       state.lease = lease;
       entry.lease = lease;
       waiter.grant(lease);
     } catch (error) {
-      waiter.fail(error);
+      // The slot's core went down during the hand-over (its slots have left): wait for one elsewhere.
+      if (error instanceof KernelError && error.code === 'CORE_UNAVAILABLE' && !this.slots.includes(state) && this.entries.get(entry.pid) === entry) {
+        entry.kv = { kind: 'none' };
+        entry.waiter = waiter;
+      } else waiter.fail(error);
     } finally {
       state.reserved = false;
       this.dispatch();
@@ -324,7 +440,7 @@ export class SlotScheduler {
     const started = performance.now();
     try {
       const swapped = await this.swapper.swapOut(entry.pid, state.slot);
-      entry.kv = { kind: 'swapped', state: swapped };
+      entry.kv = { kind: 'swapped', state: swapped, core: state.core };
       entry.stats.swapsOut++;
       this.emitSwap(entry.pid, 'out', state, swapped.bytes, started);
     } catch (error) {
