@@ -95,6 +95,7 @@ export function createKernelBridge(store: KernelStoreApi, { connector }: KernelB
           if (stopped) return;
           actions().loadSnapshot({ info, processes, agents, tools, grants, grantRequests, audit });
           void actions().refreshModels();
+          void actions().refreshCores();
         } else {
           const [processes, grants, grantRequests] = await Promise.all([
             client.call('proc.list', {}),
@@ -103,6 +104,8 @@ export function createKernelBridge(store: KernelStoreApi, { connector }: KernelB
           ]);
           if (stopped) return;
           actions().resync({ processes, grants, grantRequests });
+          // Cores' load and health changes are in the dropped events too.
+          void actions().refreshCores();
         }
       } catch (error) {
         if (!stopped) actions().raiseError(error);

@@ -53,6 +53,31 @@ export class ModelsPage {
     await (await chooser).setFiles(path);
   }
 
+  /** The Cores panel: the local model and the remote engines agents run on. */
+  get cores(): Locator {
+    return this.page.getByRole('region', { name: 'Cores' });
+  }
+
+  coreRow(name: string): Locator {
+    return this.page.getByRole('table', { name: 'Cores' }).getByRole('row').filter({ has: this.page.getByRole('rowheader', { name: new RegExp(`^${name}\\b`) }) });
+  }
+
+  /** Fills the Add core form (the token as the NAME of a variable, never the token) and submits it. */
+  async addCore(core: { name: string; url: string; kind?: 'llama-server' | 'openai'; tokenEnv?: string }): Promise<void> {
+    const form = this.page.getByRole('form', { name: 'Add a core' });
+    await form.getByRole('textbox', { name: 'Core name' }).fill(core.name);
+    await form.getByRole('textbox', { name: 'Core URL' }).fill(core.url);
+    await form.getByRole('combobox', { name: 'Core kind' }).selectOption(core.kind ?? 'llama-server');
+    if (core.tokenEnv) await form.getByRole('textbox', { name: 'Token variable' }).fill(core.tokenEnv);
+    await form.getByRole('button', { name: 'Add core' }).click();
+  }
+
+  /** Remove, then the confirmation. */
+  async removeCore(name: string): Promise<void> {
+    await this.page.getByRole('button', { name: `Remove core ${name}` }).click();
+    await this.coreRow(name).getByRole('button', { name: 'Remove for good' }).click();
+  }
+
   /** Drops a file on the view, as a drag from the desktop would. */
   dropFile(name: string, bytes: Buffer): Promise<void> {
     return dropFile(this.page, this.view, name, bytes);

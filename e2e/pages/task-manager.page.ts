@@ -59,6 +59,11 @@ export class TaskManagerPage {
     return this.row(pid).getByText(/^(exited|killed|crashed)$/).getAttribute('title');
   }
 
+  /** The core the process runs on (or last ran on): the Core column. */
+  async coreOf(pid: number): Promise<string> {
+    return (await this.row(pid).locator('td.core-cell').innerText()).trim();
+  }
+
   async priorityClassOf(pid: number): Promise<string> {
     return this.row(pid).getByLabel(`Priority class of process ${pid}`).inputValue();
   }

@@ -2,6 +2,7 @@ import { useStore } from 'zustand';
 import { devtools } from 'zustand/middleware';
 import { createStore } from 'zustand/vanilla';
 import { applyConsoleEvent, createConsoleSlice } from './console.slice.js';
+import { applyCoresEvent, createCoresSlice, emptyCores } from './cores.slice.js';
 import { createGallerySlice } from './gallery.slice.js';
 import { applyKernelEvent, createKernelSlice } from './kernel.slice.js';
 import { applyMemoryEvent, createMemorySlice, emptyMemory } from './memory.slice.js';
@@ -30,6 +31,7 @@ const createEventsSlice: SliceCreator<EventsSlice> = (set) => ({
         scheduler: schedulerFromProcesses(processes),
         memory: emptyMemory,
         models: emptyModels,
+        cores: emptyCores,
       },
       false,
       'events/snapshot',
@@ -43,7 +45,7 @@ const createEventsSlice: SliceCreator<EventsSlice> = (set) => ({
   ingest: (events) =>
     set(
       (state) => {
-        let { processes, consoles, info, droppedEvents, tokenTally, scheduler, memory, sandbox, models } = state;
+        let { processes, consoles, info, droppedEvents, tokenTally, scheduler, memory, sandbox, models, cores } = state;
         for (const event of events) {
           processes = applyProcessEvent(processes, event);
           consoles = applyConsoleEvent(consoles, event);
@@ -53,9 +55,10 @@ const createEventsSlice: SliceCreator<EventsSlice> = (set) => ({
           memory = applyMemoryEvent(memory, event);
           sandbox = applySandboxEvent(sandbox, event);
           models = applyModelsEvent(models, event);
+          cores = applyCoresEvent(cores, event);
           if (event.type === 'bus.lagged') droppedEvents += event.dropped;
         }
-        return { processes, consoles, info, droppedEvents, tokenTally, scheduler, memory, sandbox, models };
+        return { processes, consoles, info, droppedEvents, tokenTally, scheduler, memory, sandbox, models, cores };
       },
       false,
       'events/ingest',
@@ -77,6 +80,7 @@ export function createKernelStore() {
         ...createSandboxSlice(...args),
         ...createClientTokensSlice(...args),
         ...createModelsSlice(...args),
+        ...createCoresSlice(...args),
         ...createToolsSlice(...args),
         ...createUiSlice(...args),
         ...createEventsSlice(...args),

@@ -62,6 +62,8 @@ export function applyProcessEvent(table: ProcessTable, event: KernelEvent): Proc
         ...info,
         state: event.state,
         slot: event.slot,
+        // Said when it starts running on a core; kept after, as the core it last ran on.
+        core: event.core ?? info.core,
         startedAt: event.state === 'running' ? (info.startedAt ?? event.at) : info.startedAt,
         lastRunAt: event.state === 'running' ? event.at : info.lastRunAt,
       }));

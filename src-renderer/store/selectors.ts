@@ -44,6 +44,8 @@ function sortValue(state: KernelStore, info: ProcessInfo, key: SortKey): number 
       return info.state;
     case 'class':
       return CLASS_RANK[info.priority.class] * 100 + info.priority.nice;
+    case 'core':
+      return info.core ?? '';
     case 'slot':
       return info.slot ?? Number.POSITIVE_INFINITY;
     case 'rate':

@@ -1,6 +1,7 @@
 import type { StateCreator } from 'zustand';
 import type { AgentManifest, AuditRecord, Grant, GrantRequest, KernelEvent, KernelInfo, ProcessInfo, ToolManifest } from '../../src-shared/index.js';
 import type { ConsoleSlice } from './console.slice.js';
+import type { CoresSlice } from './cores.slice.js';
 import type { GallerySlice } from './gallery.slice.js';
 import type { KernelSlice } from './kernel.slice.js';
 import type { MemorySlice } from './memory.slice.js';
@@ -44,6 +45,7 @@ export type KernelStore = ProcessesSlice &
   SandboxSlice &
   ClientTokensSlice &
   ModelsSlice &
+  CoresSlice &
   ToolsSlice &
   UiSlice &
   EventsSlice;

@@ -5,7 +5,7 @@ export type Theme = 'dark' | 'light';
 
 export type ViewId = 'task-manager' | 'kv-memory' | 'sandbox' | 'gallery' | 'models';
 
-export type SortKey = 'pid' | 'name' | 'state' | 'class' | 'slot' | 'rate' | 'tokens' | 'context' | 'kv' | 'tools' | 'uptime';
+export type SortKey = 'pid' | 'name' | 'state' | 'class' | 'core' | 'slot' | 'rate' | 'tokens' | 'context' | 'kv' | 'tools' | 'uptime';
 export type SortDirection = 'ascending' | 'descending';
 
 export type AuditOutcomeFilter = 'all' | 'denied' | 'error' | 'ok' | 'allowed' | 'revoked';

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { coreCounts } from '../store/cores.slice.js';
 import { useKernelStore } from '../store/kernel-store.js';
 import { selectKernelInfo, selectProcessTotals } from '../store/selectors.js';
 import { formatBackend, formatBytes, formatRate } from './common/format.js';
@@ -24,6 +25,10 @@ export function StatusBar() {
   const model = info?.model ?? null;
   const showView = useKernelStore((state) => state.showView);
   const loading = useKernelStore((state) => state.models.loading);
+  const cores = useKernelStore(useShallow((state) => coreCounts(state.cores.list)));
+  // Agents run on every core's slots: the local model's alone would read "2/1 busy".
+  const poolSlots = useKernelStore((state) => state.cores.list?.filter((core) => core.health === 'up').reduce((sum, core) => sum + core.slots, 0) ?? null);
+  const downCores = useKernelStore((state) => state.cores.list?.filter((core) => core.health !== 'up').map((core) => `${core.name}: ${core.health}${core.reason ? ` (${core.reason})` : ''}`).join('\n'));
 
   return (
     <footer className="status-bar">
@@ -37,8 +42,8 @@ export function StatusBar() {
               {formatBackend(model.backend)}
               {model.gpuLayers > 0 ? ` ${model.gpuLayers}/${model.totalLayers} layers` : ''} · {model.threads} {model.threads === 1 ? 'thread' : 'threads'}
             </Item>
-            <Item term="Slots">
-              {busySlots}/{model.slots} busy
+            <Item term="Slots" title={poolSlots === null ? undefined : 'slots of every core that is up, the local model\'s and the remote engines\''}>
+              {busySlots}/{poolSlots ?? model.slots} busy
             </Item>
             <Item term="Context">
               {model.contextSize} · KV {model.kvType}
@@ -65,6 +70,15 @@ export function StatusBar() {
             </button>
           </Item>
         )}
+        {cores ? (
+          <Item term="Cores" title={downCores || 'every core answers'}>
+            <button type="button" className="link" aria-label={`Cores: ${cores.up} of ${cores.total} up; open Models`} onClick={() => showView('models')}>
+              <span className={cores.up < cores.total ? 'warning-count' : undefined}>
+                {cores.up}/{cores.total} up
+              </span>
+            </button>
+          </Item>
+        ) : null}
         <Item term="Total">
           <span className="num">{formatRate(totals.tokensPerSecond)}</span> tok/s
         </Item>

@@ -131,6 +131,9 @@ export const ProcessRow = memo(function ProcessRow({ pid }: { pid: number }) {
           {nice > 0 ? `+${nice}` : nice}
         </span>
       </td>
+      <td className="core-cell" title={info.core ?? undefined}>
+        {info.core ?? <span className="muted">–</span>}
+      </td>
       <td className="num">{info.slot ?? '–'}</td>
       <td className="num">
         <Rate pid={info.pid} live={!finished} />

@@ -18,6 +18,7 @@ const COLUMNS: readonly Column[] = [
   { label: 'Agent', key: 'name', className: 'agent-col' },
   { label: 'State', key: 'state' },
   { label: 'Class', key: 'class' },
+  { label: 'Core', key: 'core', className: 'core-col', title: 'the core (local model or remote engine) it runs on, or last ran on' },
   { label: 'Slot', key: 'slot', className: 'num', title: 'the model slot it decodes in' },
   { label: 'tok/s', key: 'rate', className: 'num', title: 'tokens per second, sampled twice a second' },
   { label: 'In / out', key: 'tokens', className: 'num', title: 'tokens evaluated / generated' },
