@@ -34,6 +34,11 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[index]!;
 }
 
+/** One side's figure over repeated runs: the median and the min–max spread (the report charts `{median,min,max}`). */
+export function medianSpread(values: readonly number[]): { median: number; min: number; max: number; runs: number } {
+  return { median: percentile(values, 50), min: Math.min(...values), max: Math.max(...values), runs: values.length };
+}
+
 /**
  * The figures every side of the scheduler workload reports, computed one way so the kernel's keys
  * and its peers' cannot drift apart.

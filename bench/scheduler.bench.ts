@@ -1,13 +1,22 @@
 /**
  * Mixed workload on one model: interactive requests arriving over time among long background jobs.
- * Kernel: fair-share scheduler, batched slots, preemption. Baseline: the application-layer way,
- * every agent calling one model first-come-first-served with no preemption (FCFS, one sequence).
+ * Sides, measured in the same run and interleaved (each run takes them in a rotated order, so drift
+ * and the shared machine's load hit every side): the kernel (fair-share scheduler, batched slots,
+ * preemption); llama.cpp's own server with the same slots (`llama-server --parallel N`: continuous
+ * batching, FCFS, no preemption); the kernel's own FCFS policy with the same slots (policy alone);
+ * FCFS with one slot (the sequential, application-layer baseline). Then the overload scenario
+ * (scheduler-overload.ts) and, when it exists, the tool-heavy scenario (scheduler-tool-heavy.ts).
  */
+import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { basename } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Kernel, KernelConfig } from '../src-main/kernel/index.js';
 import type { ToolManifest } from '../src-shared/index.js';
-import { benchKernel, firstTokenAt, jainFairness, machineFacts, sleep, workloadFigures, type BenchOptions, type BenchResult } from './bench-support.js';
+import { testModelPath } from '../src-main/test-support/fixtures.js';
+import { benchKernel, firstTokenAt, jainFairness, machineFacts, medianSpread, sleep, TINY_MODEL_FILE, workloadFigures, type BenchOptions, type BenchResult } from './bench-support.js';
 import { measureLlamaServer } from './peers/scheduler-peer.js';
-import { PEER_MISSING } from './peers/llama-server.js';
+import { runOverload, type OverloadParams } from './scheduler-overload.js';
 
 interface Params {
   interactiveUsers: number;
@@ -17,6 +26,7 @@ interface Params {
   backgroundSteps: number;
   slots: number;
   quantumTokens: number;
+  runs: number;
 }
 
 const background = (steps: number) => ({
@@ -26,20 +36,21 @@ const background = (steps: number) => ({
   systemPrompt: 'You compute a long series of values with the calculator.',
   kind: 'background',
   tools: ['calculator'],
-  model: { maxSteps: steps, maxTokensPerStep: 160, maxAnswerChars: 200 },
+  model: { maxSteps: steps, maxTokensPerStep: 32, maxAnswerChars: 40 },
 });
 
 const interactive = {
   id: 'bench-interactive',
   name: 'Interactive request',
   description: 'a short request',
-  systemPrompt: 'Answer the user in one short sentence.',
+  systemPrompt: 'Answer the user in a few words.',
   kind: 'interactive',
   tools: [],
-  model: { maxSteps: 1, maxTokensPerStep: 64, maxAnswerChars: 120 },
+  // Short answers: a hundred of them per run keep the benchmark to minutes on the real model.
+  model: { maxSteps: 1, maxTokensPerStep: 16, maxAnswerChars: 12 },
 };
 
-const backgroundTask = (job: number): string => `Job ${job}: compute 12 * ${job + 3}.`;
+const backgroundTask = (job: number): string => `Job ${job}: compute 12 * ${job + 3}, then add 7, then multiply by 2, then subtract 5, one step at a time.`;
 const interactiveTask = (user: number, round: number): string => `User ${user}, request ${round}: say hello.`;
 /** benchKernel's contextSize: node-llama-cpp gives each sequence (slot) this many tokens. */
 const BENCH_CONTEXT = 2048;
@@ -75,7 +86,7 @@ async function workload(kernel: Kernel, params: Params) {
 
 /** The same workload through llama.cpp's own server; skipped, not failed, when it is not built. */
 async function measurePeer(options: BenchOptions, params: Params, tools: readonly ToolManifest[]): Promise<Record<string, unknown>> {
-  const result = await measureLlamaServer(options, {
+  return measureLlamaServer(options, {
     ...params,
     slotContext: BENCH_CONTEXT,
     background: background(params.backgroundSteps),
@@ -84,8 +95,6 @@ async function measurePeer(options: BenchOptions, params: Params, tools: readonl
     interactiveTask,
     tools,
   });
-  if (result.skipped === PEER_MISSING) console.error(`scheduler: peers.llama_server skipped: ${PEER_MISSING}`);
-  return result;
 }
 
 async function measure(options: BenchOptions, params: Params, overrides: Partial<KernelConfig>, seen?: (kernel: Kernel) => void) {
@@ -98,31 +107,166 @@ async function measure(options: BenchOptions, params: Params, overrides: Partial
   }
 }
 
-export async function run(options: BenchOptions): Promise<BenchResult & { peers: { llama_server: Record<string, unknown> } }> {
-  const params: Params = {
-    interactiveUsers: 2,
-    requestsPerUser: Number(options.args.requests ?? 6),
-    requestIntervalMs: Number(options.args.interval ?? 400),
-    backgroundAgents: 6,
-    backgroundSteps: Number(options.args.steps ?? 4),
-    slots: Number(options.args.slots ?? 4),
-    quantumTokens: Number(options.args.quantum ?? 32),
+type Side = 'kernel' | 'llama_server' | 'fcfs_same_slots' | 'fcfs_1_slot';
+const SIDES: readonly Side[] = ['kernel', 'llama_server', 'fcfs_same_slots', 'fcfs_1_slot'];
+
+/** The kernel's configuration for each kernel-run side; the FCFS sides have no working set, as the kernel before it. */
+function kernelSide(side: Exclude<Side, 'llama_server'>, params: Params): Partial<KernelConfig> {
+  const common = { quantumTokens: params.quantumTokens, swap: 'ram' as const };
+  if (side === 'kernel') return { slots: params.slots, scheduler: { ...common, policy: 'fair-share' } };
+  return { slots: side === 'fcfs_same_slots' ? params.slots : 1, scheduler: { ...common, policy: 'fcfs', workingSet: 'unlimited' } };
+}
+
+/** The figures reported with their spread (and charted); the other numbers as their median. */
+const SPREAD = new Set(['throughput_tps', 'p50_interactive_latency_ms', 'p99_interactive_latency_ms', 'ttft_p50_ms', 'ttft_p99_ms']);
+
+/** A side's runs: the headline figures as `{median,min,max,runs}`, other numbers as medians, other fields as the first run had them. */
+function summarize(runs: readonly Record<string, unknown>[]): Record<string, unknown> {
+  const summary: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(runs[0] ?? {})) {
+    if (typeof value !== 'number') summary[key] = value;
+    else {
+      const spread = medianSpread(runs.map((run) => run[key] as number));
+      summary[key] = SPREAD.has(key) ? spread : spread.median;
+    }
+  }
+  return summary;
+}
+
+function median(side: Record<string, unknown>, key: string): number {
+  const value = side[key] as { median?: unknown } | undefined;
+  return typeof value?.median === 'number' ? value.median : Number.NaN;
+}
+
+/**
+ * Ratios of medians, > 1 favouring the kernel (latency peer ÷ kernel, throughput kernel ÷ peer),
+ * each with `_range`: the lowest and highest of the per-run ratios (run i of the kernel against run i
+ * of the peer, measured back to back).
+ */
+function ratiosAgainst(kernelRuns: readonly Record<string, unknown>[], peerRuns: readonly Record<string, unknown>[], name: string): Record<string, unknown> {
+  if (peerRuns.length === 0) return {};
+  const [kernel, peer] = [summarize(kernelRuns), summarize(peerRuns)];
+  const ratios: Record<string, unknown> = {};
+  const add = (ratio: string, key: string, lowerIsBetter: boolean): void => {
+    const of = (a: number, b: number): number => (lowerIsBetter ? b / a : a / b);
+    ratios[ratio] = of(median(kernel, key), median(peer, key));
+    const paired = kernelRuns.slice(0, peerRuns.length).map((run, i) => of(run[key] as number, peerRuns[i]![key] as number));
+    ratios[`${ratio}_range`] = [Math.min(...paired), Math.max(...paired)];
   };
-  let tools: ToolManifest[] = [];
-  const kernel = await measure(options, params, {
+  add(`p99_interactive_latency_vs_${name}`, 'p99_interactive_latency_ms', true);
+  add(`p50_interactive_latency_vs_${name}`, 'p50_interactive_latency_ms', true);
+  add(`ttft_p99_vs_${name}`, 'ttft_p99_ms', true);
+  add(`throughput_vs_${name}`, 'throughput_tps', false);
+  return ratios;
+}
+
+/**
+ * A further scheduler scenario kept in its own module: the tool-heavy workload (swap by idleness
+ * against swap on demand, issue 16 item 5) in bench/scheduler-tool-heavy.ts, exporting
+ * `runToolHeavyScenario(options)` (or `run(options)`) that resolves to a ScenarioResult. Its params
+ * and kernel figures are filed under `tool_heavy`; its peers and ratios (`ttft_vs_swap_on_demand`,
+ * ...) merge with this benchmark's. `--tool-heavy none` leaves it out.
+ */
+export interface ScenarioResult {
+  params?: Record<string, unknown>;
+  kernel?: Record<string, unknown>;
+  peers?: Record<string, unknown>;
+  ratios?: Record<string, unknown>;
+}
+
+async function toolHeavy(options: BenchOptions): Promise<ScenarioResult | null> {
+  const path = fileURLToPath(new URL('./scheduler-tool-heavy.ts', import.meta.url));
+  if (options.args['tool-heavy'] === 'none' || !existsSync(path)) return null;
+  type Scenario = (options: BenchOptions) => Promise<ScenarioResult>;
+  const module = (await import(pathToFileURL(path).href)) as { run?: Scenario; runToolHeavyScenario?: Scenario };
+  const scenario = module.runToolHeavyScenario ?? module.run;
+  if (typeof scenario !== 'function') throw new Error(`${path} must export runToolHeavyScenario(options: BenchOptions)`);
+  return scenario(options);
+}
+
+const arg = (options: BenchOptions, name: string, fallback: number): number => Number(options.args[name] ?? fallback);
+
+function overloadParams(options: BenchOptions, params: Params): OverloadParams {
+  return {
+    agents: arg(options, 'overload-agents', 1000),
+    nominalAgents: arg(options, 'overload-nominal', 100),
+    steps: arg(options, 'overload-steps', 2),
+    tokensPerStep: arg(options, 'overload-tokens', 4),
+    interactiveRequests: arg(options, 'overload-requests', 100),
+    requestIntervalMs: arg(options, 'overload-interval', 100),
     slots: params.slots,
-    scheduler: { policy: 'fair-share', quantumTokens: params.quantumTokens, swap: 'ram' },
-  }, (booted) => (tools = booted.listTools()));
-  const baseline = await measure(options, params, { slots: 1, scheduler: { policy: 'fcfs', quantumTokens: params.quantumTokens, swap: 'ram' } });
-  const llamaServer = options.args.peers === 'none' ? { skipped: 'peers off (--peers none)' } : await measurePeer(options, params, tools);
-  const peerRatios =
-    typeof llamaServer.p99_interactive_latency_ms === 'number' && typeof llamaServer.throughput_tps === 'number'
-      ? {
-          // > 1: the kernel answers interactive requests sooner / serves more tokens per second than llama-server.
-          p99_interactive_latency_vs_llama_server: llamaServer.p99_interactive_latency_ms / kernel.p99_interactive_latency_ms,
-          throughput_vs_llama_server: kernel.throughput_tps / llamaServer.throughput_tps,
+    quantumTokens: params.quantumTokens,
+    // 1,000 agents on the real model take far longer than the whole benchmark should: the tiny model by default.
+    modelPath: typeof options.args['overload-model'] === 'string' ? options.args['overload-model'] : testModelPath(),
+    ...(options.args['working-set'] === undefined ? {} : { workingSet: arg(options, 'working-set', 0) }),
+  };
+}
+
+type Peers = Record<'llama_server' | 'fcfs_same_slots' | 'fcfs_1_slot', Record<string, unknown>> & Record<string, Record<string, unknown>>;
+
+export async function run(options: BenchOptions): Promise<BenchResult & { peers: Peers }> {
+  const params: Params = {
+    // One request at a time, below what the model serves, while the background jobs hold every slot:
+    // latency then shows scheduling, not a backlog. The tiny model serves about ten times faster.
+    interactiveUsers: arg(options, 'users', 1),
+    requestsPerUser: arg(options, 'requests', 100),
+    requestIntervalMs: arg(options, 'interval', basename(options.modelPath) === TINY_MODEL_FILE ? 100 : 250),
+    backgroundAgents: arg(options, 'agents', 2),
+    backgroundSteps: arg(options, 'steps', 2),
+    slots: arg(options, 'slots', 4),
+    quantumTokens: arg(options, 'quantum', 32),
+    runs: arg(options, 'runs', 5),
+  };
+  const loadAtStart = loadavg()[0]!;
+  const runs: Record<Side, Record<string, unknown>[]> = { kernel: [], llama_server: [], fcfs_same_slots: [], fcfs_1_slot: [] };
+  let tools: ToolManifest[] = [];
+  let peerSkipped: string | null = options.args.peers === 'none' ? 'peers off (--peers none)' : null;
+  for (let round = 0; round < params.runs; round++) {
+    // Rotated order: no side always runs first (after a cold start) or last (on a warmer machine).
+    for (const side of SIDES.map((_, i) => SIDES[(i + round) % SIDES.length]!)) {
+      let figures: Record<string, unknown>;
+      if (side === 'llama_server') {
+        if (peerSkipped) continue;
+        figures = await measurePeer(options, params, tools);
+        if (typeof figures.skipped === 'string') {
+          peerSkipped = figures.skipped;
+          console.error(`scheduler: peers.llama_server skipped: ${peerSkipped}`);
+          continue;
         }
-      : {};
+      } else {
+        figures = await measure(options, params, kernelSide(side, params), side === 'kernel' ? (booted) => (tools = booted.listTools()) : undefined);
+      }
+      runs[side].push(figures);
+      console.error(`scheduler: run ${round + 1}/${params.runs} ${side}: p99 ${Math.round(figures.p99_interactive_latency_ms as number)} ms, ${Math.round(figures.throughput_tps as number)} tok/s`);
+    }
+  }
+  const kernel = summarize(runs.kernel);
+  const peers: Peers = {
+    llama_server: peerSkipped ? { skipped: peerSkipped } : summarize(runs.llama_server),
+    fcfs_same_slots: summarize(runs.fcfs_same_slots),
+    fcfs_1_slot: summarize(runs.fcfs_1_slot),
+  };
+  const ratios: Record<string, unknown> = {
+    ...ratiosAgainst(runs.kernel, runs.llama_server, 'llama_server'),
+    ...ratiosAgainst(runs.kernel, runs.fcfs_same_slots, 'fcfs_same_slots'),
+    ...ratiosAgainst(runs.kernel, runs.fcfs_1_slot, 'fcfs_1_slot'),
+  };
+  const extra: Record<string, unknown> = {};
+  if (options.args.overload !== 'none') {
+    const overload = await runOverload(options, overloadParams(options, params));
+    Object.assign(kernel, { mean_completion_s: overload.kernel.mean_completion_s, overload: overload.kernel, overload_nominal: overload.nominal });
+    peers.fcfs_same_slots.overload = overload.fcfs_same_slots;
+    Object.assign(ratios, overload.ratios);
+    extra.overload = overload.params;
+  }
+  const scenario = await toolHeavy(options);
+  if (!scenario) extra.tool_heavy = options.args['tool-heavy'] === 'none' ? 'left out (--tool-heavy none)' : 'bench/scheduler-tool-heavy.ts is not there';
+  else {
+    extra.tool_heavy = scenario.params ?? {};
+    kernel.tool_heavy = scenario.kernel ?? {};
+    Object.assign(peers, scenario.peers ?? {});
+    Object.assign(ratios, scenario.ratios ?? {});
+  }
   return {
     name: 'scheduler',
     machine: machineFacts(),
@@ -131,21 +275,21 @@ export async function run(options: BenchOptions): Promise<BenchResult & { peers:
       ...params,
       gpu: options.gpu,
       threads: options.threads ?? 'default',
-      baseline: 'fcfs, 1 sequence, no preemption',
-      // One measurement per side per invocation: no repeats, so no spread is reported.
-      runs: 1,
       interactive_requests: params.interactiveUsers * params.requestsPerUser,
-      peers: 'llama_server: llama.cpp tools/server, --parallel = slots, same model, threads, step grammar and prompts',
+      interleaving: 'each run measures every side once, in an order rotated by one side per run; figures are the median and min-max over runs, ratios are ratios of medians',
+      sides: {
+        kernel: 'fair-share, preemption, working set from slots and KV budget',
+        llama_server: 'llama.cpp tools/server, --parallel = slots, same model, threads, step grammar and prompts (plain-text prompts, no chat template)',
+        fcfs_same_slots: 'the kernel with its FCFS policy, same slots, no preemption, no working set',
+        fcfs_1_slot: 'the kernel with its FCFS policy and one slot: the sequential application-layer baseline',
+      },
+      machine_load_note: `a shared 2-core machine: other engineers' builds and tests ran meanwhile (1-minute load average ${loadAtStart.toFixed(1)} at the start); figures are noisy, hence the runs and spreads`,
+      ...extra,
     },
     kernel,
-    baseline,
-    peers: { llama_server: llamaServer },
-    ratios: {
-      ...peerRatios,
-      throughput: kernel.throughput_tps / baseline.throughput_tps,
-      p99_interactive_latency: kernel.p99_interactive_latency_ms / baseline.p99_interactive_latency_ms,
-      p50_interactive_latency: kernel.p50_interactive_latency_ms / baseline.p50_interactive_latency_ms,
-      p99_ttft: kernel.ttft_p99_ms / baseline.ttft_p99_ms,
-    },
+    // The old sequential baseline, kept under its old key for readers of earlier results.
+    baseline: peers.fcfs_1_slot,
+    peers,
+    ratios,
   };
 }

@@ -42,6 +42,8 @@ export interface StartOptions {
   threads: number | undefined;
   /** Per-slot context; the server gets slots × this and splits it evenly among its slots. */
   slotContext: number;
+  /** More flags (e.g. `--slot-save-path DIR` for a core whose slots the kernel saves and restores). */
+  extraArgs?: readonly string[];
 }
 
 export interface CompletionRequest {
@@ -83,6 +85,7 @@ export class LlamaServer {
       // Each slot gets ctx-size / parallel, as each kernel slot gets its own sequence.
       '--no-kv-unified', '--no-webui', '--gpu-layers', '0'];
     if (options.threads !== undefined) args.push('--threads', String(options.threads), '--threads-batch', String(options.threads));
+    if (options.extraArgs) args.push(...options.extraArgs);
     const child = spawn(peer.binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     const port = await new Promise<number>((resolve, reject) => {
@@ -194,6 +197,13 @@ export class LlamaServer {
       req.on('error', (error) => reject(new Error(`llama-server /completion failed: ${error.message}; its log ends:\n${this.logTail()}`)));
       req.end(payload);
     });
+  }
+
+  /** `kill -9`: the machine dies mid-generation (the cores benchmark's failover run). Resolves once it has exited. */
+  async killNow(): Promise<void> {
+    if (this.exited) return;
+    this.child.kill('SIGKILL');
+    await this.exitedPromise;
   }
 
   /** SIGTERM, then SIGKILL if it has not exited within a bound. */

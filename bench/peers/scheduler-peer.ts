@@ -35,7 +35,7 @@ export interface PeerWorkload {
  * and a grammar that ends there leaves llama-server only end-of-sequence to sample, so it stops
  * there too instead of emitting newlines until n_predict.
  */
-async function stepGrammar(schema: object): Promise<string> {
+export async function stepGrammar(schema: object): Promise<string> {
   const llama = await getLlama({ gpu: false, logLevel: LlamaLogLevel.error, build: 'never', progressLogs: false });
   const pretty = await llama.createGrammarForJsonSchema(schema as never);
   const trailing = ' "\\n\\n\\n\\n" [\\n]*';
@@ -48,7 +48,7 @@ async function stepGrammar(schema: object): Promise<string> {
 }
 
 /** The kernel ends a job at its final answer; the step grammar makes every output one JSON object. */
-function isFinal(text: string): boolean {
+export function isFinal(text: string): boolean {
   try {
     return (JSON.parse(text) as { type?: unknown }).type === 'final';
   } catch {
@@ -57,7 +57,7 @@ function isFinal(text: string): boolean {
 }
 
 /** One agent as the kernel prompts a model without a chat template: system, task, then the steps. */
-class Agent {
+export class Agent {
   private transcript: string;
   constructor(system: string, task: string) {
     this.transcript = `${system}\n\nTask: ${task}\n`;
