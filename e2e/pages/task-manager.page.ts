@@ -5,7 +5,7 @@ import { ReniceDialogPage } from './renice-dialog.page.js';
 import { UI_TIMEOUT } from './wait.js';
 
 /** Data cells of a row, in order (the agent is the row header, not a cell). */
-const CELL = { pid: 0, state: 1, class: 2, slot: 3, rate: 4, tokens: 5, context: 6, kv: 7, tools: 8, uptime: 9 } as const;
+const CELL = { pid: 0, state: 1, class: 2, core: 3, slot: 4, rate: 5, tokens: 6, context: 7, kv: 8, tools: 9, uptime: 10 } as const;
 
 export type ProcessStateName = 'new' | 'ready' | 'running' | 'waiting' | 'blocked' | 'suspended' | 'exited' | 'crashed';
 
@@ -61,7 +61,7 @@ export class TaskManagerPage {
 
   /** The core the process runs on (or last ran on): the Core column. */
   async coreOf(pid: number): Promise<string> {
-    return (await this.row(pid).locator('td.core-cell').innerText()).trim();
+    return (await this.row(pid).getByRole('cell').nth(CELL.core).innerText()).trim();
   }
 
   async priorityClassOf(pid: number): Promise<string> {

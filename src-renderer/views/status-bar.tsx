@@ -72,7 +72,7 @@ export function StatusBar() {
         )}
         {cores ? (
           <Item term="Cores" title={downCores || 'every core answers'}>
-            <button type="button" className="link" aria-label={`Cores: ${cores.up} of ${cores.total} up; open Models`} onClick={() => showView('models')}>
+            <button type="button" className="link" aria-label={`Cores: ${cores.up} of ${cores.total} up (details in Models)`} onClick={() => showView('models')}>
               <span className={cores.up < cores.total ? 'warning-count' : undefined}>
                 {cores.up}/{cores.total} up
               </span>

@@ -92,7 +92,7 @@ describe('cores panel', () => {
         </table>
       </>,
     );
-    const cores = screen.getByRole('button', { name: 'Cores: 2 of 3 up; open Models' });
+    const cores = screen.getByRole('button', { name: 'Cores: 2 of 3 up (details in Models)' });
     expect(cores.textContent).toBe('2/3 up');
     expect(cores.closest('div')?.getAttribute('title')).toBe('gpu-box: down (connection refused)');
     expect(within(screen.getByRole('row')).getByText('vllm')).toBeTruthy();
