@@ -15,7 +15,7 @@ import {
   type Token,
 } from '../llm/index.js';
 import type { FaultReporter, RemoteCore } from './core.js';
-import { callIdempotent, callJson, callStream, CoreFault, printable, type RemoteTarget } from './remote-http.js';
+import { callIdempotent, callJson, callStream, CoreFault, InFlightRequests, printable, type RemoteTarget, type TrackedRequest } from './remote-http.js';
 
 /**
  * llama.cpp's server as a core. Endpoints as in the llama.cpp source node-llama-cpp bundles
@@ -56,7 +56,7 @@ export class LlamaServerCore implements RemoteCore {
   contextSize = 0;
   /** The loaded model the core was last checked against: it tokenizes the engine's text. */
   llm: LlmBackend | null = null;
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new InFlightRequests(() => this.name);
 
   constructor(
     readonly name: string,
@@ -97,20 +97,12 @@ export class LlamaServerCore implements RemoteCore {
     return status === 400;
   }
 
-  /** A request that can be ended from outside: by the caller's signal, or by the pool marking the core down. */
-  track(signal: AbortSignal | undefined): { signal: AbortSignal; fault: () => CoreFault | null; done: () => void } {
-    const controller = new AbortController();
-    this.inFlight.add(controller);
-    return {
-      signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
-      fault: () => (controller.signal.aborted ? (controller.signal.reason as CoreFault) : null),
-      done: () => this.inFlight.delete(controller),
-    };
+  track(signal: AbortSignal | undefined): TrackedRequest {
+    return this.inFlight.track(signal);
   }
 
   abortAll(reason: string): void {
-    for (const controller of this.inFlight) controller.abort(new CoreFault(`core ${this.name} is down: ${reason}`));
-    this.inFlight.clear();
+    this.inFlight.abortAll(reason);
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@ import type { CoreCapabilities, CoreHealth } from '../../../src-shared/index.js'
 import { KernelError } from '../core/kernel-error.js';
 import type { GenerateOptions, GenerateResult, GenerationCursor, LlmBackend, LlmSlot, StopReason, Token } from '../llm/index.js';
 import type { FaultReporter, RemoteCore } from './core.js';
-import { callIdempotent, callStream, CoreFault, printable, type RemoteTarget } from './remote-http.js';
+import { callIdempotent, callStream, CoreFault, InFlightRequests, printable, type RemoteTarget, type TrackedRequest } from './remote-http.js';
 
 /** Requests the kernel sends to one OpenAI-compatible engine at once (it batches them itself). */
 export const OPENAI_CONCURRENCY = 4;
@@ -29,7 +29,7 @@ export class OpenAiCore implements RemoteCore {
   readonly capabilities: CoreCapabilities = { kvSaveRestore: false, slotPinning: false, grammar: true };
   slots: OpenAiSlot[] = [];
   llm: LlmBackend | null = null;
-  private readonly inFlight = new Set<AbortController>();
+  private readonly inFlight = new InFlightRequests(() => this.name);
 
   constructor(
     readonly name: string,
@@ -58,19 +58,12 @@ export class OpenAiCore implements RemoteCore {
     return null;
   }
 
-  track(signal: AbortSignal | undefined): { signal: AbortSignal; fault: () => CoreFault | null; done: () => void } {
-    const controller = new AbortController();
-    this.inFlight.add(controller);
-    return {
-      signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
-      fault: () => (controller.signal.aborted ? (controller.signal.reason as CoreFault) : null),
-      done: () => this.inFlight.delete(controller),
-    };
+  track(signal: AbortSignal | undefined): TrackedRequest {
+    return this.inFlight.track(signal);
   }
 
   abortAll(reason: string): void {
-    for (const controller of this.inFlight) controller.abort(new CoreFault(`core ${this.name} is down: ${reason}`));
-    this.inFlight.clear();
+    this.inFlight.abortAll(reason);
   }
 
   dispose(): void {

@@ -31,6 +31,36 @@ export class CoreFault extends KernelError {
   }
 }
 
+/** A remote request that can be ended from outside: by the caller's signal, or by the pool marking its core down. */
+export interface TrackedRequest {
+  signal: AbortSignal;
+  /** The fault the core was marked down with, when that is what ended the request. */
+  fault: () => CoreFault | null;
+  done: () => void;
+}
+
+/** A core's requests in flight, so that marking it down (or removing it) ends them all at once. */
+export class InFlightRequests {
+  private readonly controllers = new Set<AbortController>();
+
+  constructor(private readonly coreName: () => string) {}
+
+  track(signal: AbortSignal | undefined): TrackedRequest {
+    const controller = new AbortController();
+    this.controllers.add(controller);
+    return {
+      signal: signal ? AbortSignal.any([signal, controller.signal]) : controller.signal,
+      fault: () => (controller.signal.aborted ? (controller.signal.reason as CoreFault) : null),
+      done: () => this.controllers.delete(controller),
+    };
+  }
+
+  abortAll(reason: string): void {
+    for (const controller of this.controllers) controller.abort(new CoreFault(`core ${this.coreName()} is down: ${reason}`));
+    this.controllers.clear();
+  }
+}
+
 export interface RemoteTarget {
   /** Base URL without user info, query or fragment (checked when the core is added). */
   base: URL;
