@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KernelEvent } from '../../src-shared/index.js';
-import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
+import { bootThrowawayKernel } from '../test-support/fixtures.js';
 import type { Kernel, KernelConfig } from './index.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -8,13 +8,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function kernelWith(overrides: Partial<KernelConfig>): Promise<Kernel> {
-  const dir = tempDir();
-  cleanups.push(dir.dispose);
-  const kernel = await bootTestKernel(dir.path, overrides);
-  cleanups.push(() => kernel.dispose());
-  return kernel;
-}
+const kernelWith = (overrides: Partial<KernelConfig>): Promise<Kernel> => bootThrowawayKernel(cleanups, overrides);
 
 /** An interactive session: it answers, then waits for the user's next message with its KV state resident. */
 const chat = {

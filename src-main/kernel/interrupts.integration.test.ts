@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KernelEvent } from '../../src-shared/index.js';
-import { bootTestKernel, tempDir } from '../test-support/fixtures.js';
+import { bootTestKernel, bootThrowawayKernel, tempDir } from '../test-support/fixtures.js';
 import { handleKernelRequest, type Kernel, type KernelConfig } from './index.js';
 
 const cleanups: (() => unknown)[] = [];
@@ -10,17 +10,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function kernelWith(overrides: Partial<KernelConfig> = {}, dataDir?: string): Promise<Kernel> {
-  let path = dataDir;
-  if (!path) {
-    const dir = tempDir();
-    cleanups.push(dir.dispose);
-    path = dir.path;
-  }
-  const kernel = await bootTestKernel(path, overrides);
-  cleanups.push(() => kernel.dispose());
-  return kernel;
-}
+const kernelWith = (overrides: Partial<KernelConfig> = {}, dataDir?: string): Promise<Kernel> => bootThrowawayKernel(cleanups, overrides, dataDir);
 
 function record(kernel: Kernel): KernelEvent[] {
   const events: KernelEvent[] = [];

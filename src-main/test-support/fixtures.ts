@@ -61,6 +61,22 @@ export function bootTestKernel(dataDir: string, overrides: Partial<KernelConfig>
   return Kernel.boot(testKernelConfig(dataDir, overrides));
 }
 
+/**
+ * A test kernel whose disposal (and its throwaway data directory's, unless one is given) is pushed
+ * onto `cleanups`, which the test file runs newest first in its afterEach.
+ */
+export async function bootThrowawayKernel(cleanups: (() => unknown)[], overrides: Partial<KernelConfig> = {}, dataDir?: string): Promise<Kernel> {
+  let path = dataDir;
+  if (!path) {
+    const dir = tempDir();
+    cleanups.push(dir.dispose);
+    path = dir.path;
+  }
+  const kernel = await bootTestKernel(path, overrides);
+  cleanups.push(() => kernel.dispose());
+  return kernel;
+}
+
 /** A tool call as the syscall layer makes it for an agent (pid 1, `tester`, strict policy: asks nobody). */
 export function callToolAsAgent(kernel: Kernel, tool: string, args: Record<string, unknown>): Promise<unknown> {
   return kernel.tools.invoke(tool, args, { pid: 1, agentId: 'tester', agentName: 'Tester', policy: 'strict', signal: new AbortController().signal });
