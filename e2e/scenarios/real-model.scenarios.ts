@@ -48,17 +48,18 @@ export function realModelScenarios(app: () => AppUnderTest): void {
       // The call, with the numbers of the task in its expression, then the calculator's result.
       await expectText(output, /→ calculator \{"expression":"(?=[^"]*\b17\b)(?=[^"]*\b23\b)[^"]*"\}/, JOB_LIMIT_MS);
       await expectText(output, new RegExp(`← calculator ok \\{"value":${REAL_MODEL_TASK.expected}\\}`), JOB_LIMIT_MS);
+      // The final step as the model wrote it, after the result: its answer must hold the number
+      // (the console's other lines, such as a refused repeat of the call, may quote it too). Waited
+      // for in the console itself: the agent's state is 'waiting' during the tool call as well.
+      const finalAnswer = async (): Promise<string | undefined> => {
+        const text = await output.innerText();
+        return FINAL_STEP.exec(text.slice(text.indexOf('← calculator')))?.[1];
+      };
+      await expect.poll(finalAnswer, { timeout: JOB_LIMIT_MS, interval: 250 }).toBeDefined();
+      const answer = (await finalAnswer())!;
+      expect(numbersIn(JSON.parse(`"${answer}"`) as string), `the final answer: ${answer}`).toContain(REAL_MODEL_TASK.expected);
       // An interactive agent waits for the next message once it has answered.
       await taskManager.waitForState(pid, ['waiting'], JOB_LIMIT_MS);
-
-      // The final step as the model wrote it, after the result: its answer must hold the number
-      // (the console's other lines, such as a refused repeat of the call, may quote it too).
-      const text = await output.innerText();
-      const afterResult = text.slice(text.indexOf('← calculator'));
-      const answer = FINAL_STEP.exec(afterResult)?.[1];
-      expect(answer, `no final answer after the result in the console:\n${afterResult}`).toBeDefined();
-      expect(numbersIn(JSON.parse(`"${answer!}"`) as string), `the final answer: ${answer}`).toContain(REAL_MODEL_TASK.expected);
-      expect(await taskManager.stateOf(pid)).toBe('waiting');
 
       const path = await screenshot('real-model-agent');
       if (process.env.AMK_E2E_UPDATE_DOCS === '1') {
