@@ -118,3 +118,59 @@ export function firstTokenAt(kernel: Kernel, pid: number): Promise<number> {
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Closed-loop interactive load: users who each wait for their answer, then think, then ask again. */
+export interface ClosedLoop {
+  users: number;
+  /** Requests over all users; each user stops once this many have been sent. */
+  requests: number;
+  thinkMinMs: number;
+  thinkMaxMs: number;
+}
+
+/**
+ * A user's think time before a request, seeded by user and round (the same on every side and run):
+ * uniform in [min, max], so a run's arrivals differ only by how fast the side answers.
+ */
+export function thinkTimeMs(load: ClosedLoop, user: number, round: number): number {
+  let x = (Math.imul(user + 1, 0x9e3779b1) ^ Math.imul(round + 1, 0x85ebca6b)) >>> 0;
+  x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) >>> 0;
+  x = (x ^ (x >>> 13)) >>> 0;
+  return load.thinkMinMs + (x / 0x1_0000_0000) * (load.thinkMaxMs - load.thinkMinMs);
+}
+
+/**
+ * Runs the closed loop: each user thinks, sends, waits for the answer, and again, until `requests`
+ * have been sent in all. Resolves with every answer once the last one arrives.
+ */
+export async function closedLoop<R>(load: ClosedLoop, send: (user: number, round: number) => Promise<R>): Promise<R[]> {
+  const answers: R[] = [];
+  let sent = 0;
+  const user = async (index: number): Promise<void> => {
+    for (let round = 0; sent < load.requests; round++) {
+      await sleep(thinkTimeMs(load, index, round));
+      if (sent >= load.requests) return;
+      sent++;
+      answers.push(await send(index, round));
+    }
+  };
+  await Promise.all(Array.from({ length: load.users }, (_, index) => user(index)));
+  return answers;
+}
+
+/**
+ * Background load that keeps the slots busy for a whole closed-loop run: each of `agents` runs one
+ * job after another (job numbers agent, agent + agents, ...) until `done()` is true, then finishes
+ * the job it is in.
+ */
+export async function keepBusy(agents: number, done: () => boolean, job: (index: number) => Promise<void>): Promise<number> {
+  let jobs = 0;
+  const agent = async (index: number): Promise<void> => {
+    for (let n = index; !done(); n += agents) {
+      jobs++;
+      await job(n);
+    }
+  };
+  await Promise.all(Array.from({ length: agents }, (_, index) => agent(index)));
+  return jobs;
+}

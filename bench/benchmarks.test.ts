@@ -16,10 +16,12 @@ const options = (args: BenchOptions['args']): BenchOptions => ({ modelPath: test
 describe('benchmarks', { timeout: SMOKE_LIMIT_MS }, () => {
   it('scheduler reports every side with spread, ratios against each peer, and the overload scenario', async () => {
     const result = await runScheduler(
-      options({ runs: '1', users: '2', requests: '1', agents: '2', steps: '1', interval: '50', 'overload-agents': '12', 'overload-nominal': '4', 'overload-requests': '2', 'overload-interval': '20', 'tool-heavy': 'none' }),
+      options({ runs: '1', users: '2', requests: '2', 'think-min': '10', 'think-max': '20', agents: '2', steps: '1', 'overload-agents': '12', 'overload-nominal': '4', 'overload-requests': '2', 'overload-interval': '20', 'tool-heavy': 'none' }),
     );
     expect(result.name).toBe('scheduler');
     expect(result.params).toMatchObject({ runs: 1, interactive_requests: 2 });
+    // Closed loop: every request is answered; the background agents ran at least one job each.
+    expect((result.kernel.background_jobs as number)).toBeGreaterThanOrEqual(2);
     for (const side of [result.kernel, result.peers.fcfs_same_slots, result.peers.fcfs_1_slot]) {
       expect(side.throughput_tps).toMatchObject({ median: expect.any(Number), min: expect.any(Number), max: expect.any(Number), runs: 1 });
       expect((side.p99_interactive_latency_ms as { median: number }).median).toBeGreaterThan(0);
@@ -43,6 +45,8 @@ describe('benchmarks', { timeout: SMOKE_LIMIT_MS }, () => {
     if (findLlamaServer()) {
       expect((peer.throughput_tps as { median: number }).median).toBeGreaterThan(0);
       expect(peer.interactive_requests).toBe(2);
+      // Like-for-like prompts: llama-server counted as many prompt tokens as the kernel evaluated.
+      expect((result.params.prompt_check as { same: boolean }).same).toBe(true);
       expect(result.ratios.p99_interactive_latency_vs_llama_server).toBeGreaterThan(0);
       expect(result.ratios.throughput_vs_llama_server).toBeGreaterThan(0);
     } else {

@@ -47,7 +47,8 @@ export interface StartOptions {
 }
 
 export interface CompletionRequest {
-  prompt: string;
+  /** Text (the server tokenizes it) or token ids, sent as they are (a prompt built as the kernel builds it). */
+  prompt: string | readonly number[];
   nPredict: number;
   grammar?: string;
   /** The agent's sampling temperature (the kernel's default is 0: greedy; llama-server's is 0.8). */
@@ -60,6 +61,10 @@ export interface CompletionResult {
   content: string;
   /** Tokens that produced text: the end-of-sequence token, which the kernel never decodes, is not counted. */
   tokensPredicted: number;
+  /** The tokens produced, as streamed. */
+  tokens: number[];
+  /** The prompt's length in tokens as the server counted it (`tokens_evaluated` of the last event). */
+  promptTokens: number;
   /** ms from sending to the first streamed token, and to the end. */
   firstTokenMs: number;
   totalMs: number;
@@ -165,6 +170,8 @@ export class LlamaServer {
       let firstTokenMs = Number.NaN;
       let content = '';
       let tokensPredicted = 0;
+      const tokens: number[] = [];
+      let promptTokens = Number.NaN;
       let buffer = '';
       const req = request(
         { host: '127.0.0.1', port: this.port, path: '/completion', method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
@@ -184,14 +191,16 @@ export class LlamaServer {
               const line = buffer.slice(0, newline).trim();
               buffer = buffer.slice(newline + 1);
               if (!line.startsWith('data: ')) continue;
-              const event = JSON.parse(line.slice(6)) as { content?: string; tokens?: number[]; error?: unknown };
+              const event = JSON.parse(line.slice(6)) as { content?: string; tokens?: number[]; tokens_evaluated?: number; error?: unknown };
               if (event.error) return reject(new Error(`llama-server: ${JSON.stringify(event.error)}`));
               if (event.content && Number.isNaN(firstTokenMs)) firstTokenMs = performance.now() - sent;
               content += event.content ?? '';
               if (event.content) tokensPredicted += event.tokens?.length ?? 0;
+              if (event.content) tokens.push(...(event.tokens ?? []));
+              if (typeof event.tokens_evaluated === 'number') promptTokens = event.tokens_evaluated;
             }
           });
-          res.on('end', () => resolve({ content, tokensPredicted, firstTokenMs, totalMs: performance.now() - sent }));
+          res.on('end', () => resolve({ content, tokensPredicted, tokens, promptTokens, firstTokenMs, totalMs: performance.now() - sent }));
         },
       );
       req.on('error', (error) => reject(new Error(`llama-server /completion failed: ${error.message}; its log ends:\n${this.logTail()}`)));
