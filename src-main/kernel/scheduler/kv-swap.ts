@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { copyFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KernelError } from '../core/kernel-error.js';
 import { loadKvState, saveKvState, type KvIdentity, type LlmSlot } from '../llm/index.js';
 
 export type SwapLocation = 'ram' | 'disk';
@@ -19,6 +20,9 @@ export interface SwappedState {
  */
 export class KvSwapper {
   private readonly directory: string;
+  /** Swaps under way: dispose waits for them, or it would remove the folder while a file is being written into it. */
+  private readonly pending = new Set<Promise<unknown>>();
+  private disposed = false;
 
   constructor(
     readonly location: SwapLocation,
@@ -30,22 +34,40 @@ export class KvSwapper {
     mkdirSync(this.directory, { recursive: true });
   }
 
-  async swapOut(pid: number, slot: LlmSlot): Promise<SwappedState> {
-    const path = join(this.directory, `pid-${pid}.kv`);
-    // Not synced: a swap file never outlives this kernel process (a restart re-prefills or restores a snapshot).
-    const header = await saveKvState(slot, path, this.identity, { pid }, { durable: false });
-    return { path, bytes: header.stateBytes, location: this.location };
+  swapOut(pid: number, slot: LlmSlot): Promise<SwappedState> {
+    return this.track(async () => {
+      const path = join(this.directory, `pid-${pid}.kv`);
+      // Not synced: a swap file never outlives this kernel process (a restart re-prefills or restores a snapshot).
+      const header = await saveKvState(slot, path, this.identity, { pid }, { durable: false });
+      return { path, bytes: header.stateBytes, location: this.location };
+    });
   }
 
-  async swapIn(state: SwappedState, slot: LlmSlot): Promise<void> {
-    await loadKvState(slot, state.path, this.identity);
+  swapIn(state: SwappedState, slot: LlmSlot): Promise<void> {
+    return this.track(async () => {
+      await loadKvState(slot, state.path, this.identity);
+    });
   }
 
   /** Takes a state file made elsewhere (a snapshot, a handoff) as this process's swapped state. */
-  async adopt(pid: number, source: string, bytes: number): Promise<SwappedState> {
-    const path = join(this.directory, `pid-${pid}.kv`);
-    await copyFile(source, path);
-    return { path, bytes, location: this.location };
+  adopt(pid: number, source: string, bytes: number): Promise<SwappedState> {
+    return this.track(async () => {
+      const path = join(this.directory, `pid-${pid}.kv`);
+      await copyFile(source, path);
+      return { path, bytes, location: this.location };
+    });
+  }
+
+  private track<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.disposed) return Promise.reject(new KernelError('INVALID_STATE', 'the KV swapper is shut down'));
+    const running = operation();
+    const settled = running.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending.add(settled);
+    void settled.then(() => this.pending.delete(settled));
+    return running;
   }
 
   async discard(state: SwappedState): Promise<void> {
@@ -53,6 +75,8 @@ export class KvSwapper {
   }
 
   async dispose(): Promise<void> {
-    if (this.directory.startsWith('/dev/shm/')) await rm(this.directory, { recursive: true, force: true });
+    this.disposed = true;
+    await Promise.all(this.pending);
+    if (this.directory.startsWith('/dev/shm/')) await rm(this.directory, { recursive: true, force: true, maxRetries: 3 });
   }
 }
