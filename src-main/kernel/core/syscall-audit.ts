@@ -17,3 +17,22 @@ export function syscallAuditEntry(pid: number, agentId: string | null, call: str
     durationMs,
   };
 }
+
+/**
+ * The audit record of a user's change to the kernel's configuration (an MCP server or a core added
+ * or removed): no process, the target only as a digest of its name, the reason capped.
+ */
+export function configChangeAuditEntry(agentId: string, action: string, name: string, outcome: 'ok' | 'error', reason: string): AuditEntry {
+  return {
+    pid: null,
+    agentId,
+    kind: 'syscall',
+    name: action,
+    argsDigest: digestArgs({ name }),
+    capability: null,
+    outcome,
+    reason: reason.slice(0, 500),
+    resultBytes: null,
+    durationMs: null,
+  };
+}

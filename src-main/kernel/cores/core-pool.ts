@@ -2,7 +2,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RemoteCoreConfig, type CoreInfo, type KernelEventBody } from '../../../src-shared/index.js';
 import type { AuditLog } from '../core/audit-log.js';
-import { digestArgs } from '../core/audit-record.js';
+import { configChangeAuditEntry } from '../core/syscall-audit.js';
 import type { Disposable } from '../core/disposable.js';
 import { KernelError, toErrorPayload } from '../core/kernel-error.js';
 import { loadOrCreateKernelKey } from '../core/kernel-key.js';
@@ -279,18 +279,7 @@ export class CorePool implements Disposable {
   }
 
   private audit(action: 'cores.add' | 'cores.remove', name: string, outcome: 'ok' | 'error', reason: string): void {
-    this.options.audit.append({
-      pid: null,
-      agentId: 'user',
-      kind: 'syscall',
-      name: action,
-      argsDigest: digestArgs({ name }),
-      capability: null,
-      outcome,
-      reason: reason.slice(0, 500),
-      resultBytes: null,
-      durationMs: null,
-    });
+    this.options.audit.append(configChangeAuditEntry('user', action, name, outcome, reason));
   }
 
   private get configPath(): string {

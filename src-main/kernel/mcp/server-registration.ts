@@ -1,5 +1,6 @@
 import type { McpServerConfig } from '../../../src-shared/index.js';
 import { digestArgs } from '../core/audit-log.js';
+import { configChangeAuditEntry } from '../core/syscall-audit.js';
 import { KernelError } from '../core/kernel-error.js';
 import type { NeededCapability, SandboxServices } from '../sandbox/index.js';
 
@@ -84,16 +85,5 @@ export async function approveRegistration(services: SandboxServices, config: Mcp
 
 /** The registration itself, and each removal, as a record of the audit log. */
 export function auditRegistration(services: SandboxServices, action: 'mcp.servers.add' | 'mcp.servers.remove', name: string, outcome: 'ok' | 'error', reason: string): void {
-  services.audit.append({
-    pid: null,
-    agentId: REQUESTER,
-    kind: 'syscall',
-    name: action,
-    argsDigest: digestArgs({ name }),
-    capability: null,
-    outcome,
-    reason: reason.slice(0, 500),
-    resultBytes: null,
-    durationMs: null,
-  });
+  services.audit.append(configChangeAuditEntry(REQUESTER, action, name, outcome, reason));
 }
