@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
-import type { CoreCapabilities, CoreHealth } from '../../../src-shared/index.js';
+import type { CoreCapabilities } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
 import { keyedDigest } from '../core/kernel-key.js';
 import {
@@ -15,7 +15,8 @@ import {
   type Token,
 } from '../llm/index.js';
 import type { FaultReporter, RemoteCore } from './core.js';
-import { callIdempotent, callJson, callStream, CoreFault, InFlightRequests, printable, type RemoteTarget, type TrackedRequest } from './remote-http.js';
+import { RemoteCoreBase } from './remote-core-base.js';
+import { callIdempotent, callJson, callStream, CoreFault, printable, type RemoteTarget } from './remote-http.js';
 
 /**
  * llama.cpp's server as a core. Endpoints as in the llama.cpp source node-llama-cpp bundles
@@ -44,29 +45,25 @@ const StreamEvent = z.object({
 /** Tokenized on both sides: the same file name could hide another model, the same tokens hardly. */
 const PROBE_TEXT = 'The kernel checks that this core tokenizes like the loaded model: 12345, ÄÖÜ, {"step": 1}.';
 
-export class LlamaServerCore implements RemoteCore {
+export class LlamaServerCore extends RemoteCoreBase implements RemoteCore {
   readonly kind = 'llama-server' as const;
-  health: CoreHealth = 'starting';
-  reason: string | null = null;
-  latencyMs: number | null = null;
   model: string | null = null;
   capabilities: CoreCapabilities = { kvSaveRestore: false, slotPinning: true, grammar: true };
   slots: LlamaServerSlot[] = [];
   /** Each slot's context (tokens), from /props. */
   contextSize = 0;
-  /** The loaded model the core was last checked against: it tokenizes the engine's text. */
-  llm: LlmBackend | null = null;
-  private readonly inFlight = new InFlightRequests(() => this.name);
 
   constructor(
-    readonly name: string,
-    readonly url: string,
-    readonly tokenEnv: string | null,
-    readonly target: RemoteTarget,
-    readonly reportFault: FaultReporter,
+    name: string,
+    url: string,
+    tokenEnv: string | null,
+    target: RemoteTarget,
+    reportFault: FaultReporter,
     /** The kernel key: slot file names on the server are MACs, so another client of the server cannot predict one. */
     readonly slotKey: Buffer,
-  ) {}
+  ) {
+    super(name, url, tokenEnv, target, reportFault);
+  }
 
   async probe(llm: LlmBackend, allocate: () => number): Promise<string | null> {
     const started = performance.now();
@@ -97,17 +94,6 @@ export class LlamaServerCore implements RemoteCore {
     return status === 400;
   }
 
-  track(signal: AbortSignal | undefined): TrackedRequest {
-    return this.inFlight.track(signal);
-  }
-
-  abortAll(reason: string): void {
-    this.inFlight.abortAll(reason);
-  }
-
-  dispose(): void {
-    this.abortAll('removed');
-  }
 }
 
 class LlamaServerSlot implements LlmSlot {

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { CoreCapabilities, CoreHealth } from '../../../src-shared/index.js';
+import type { CoreCapabilities } from '../../../src-shared/index.js';
 import { KernelError } from '../core/kernel-error.js';
 import type { GenerateOptions, GenerateResult, GenerationCursor, LlmBackend, LlmSlot, StopReason, Token } from '../llm/index.js';
 import type { FaultReporter, RemoteCore } from './core.js';
-import { callIdempotent, callStream, CoreFault, InFlightRequests, printable, type RemoteTarget, type TrackedRequest } from './remote-http.js';
+import { RemoteCoreBase } from './remote-core-base.js';
+import { callIdempotent, callStream, CoreFault, printable, type RemoteTarget } from './remote-http.js';
 
 /** Requests the kernel sends to one OpenAI-compatible engine at once (it batches them itself). */
 export const OPENAI_CONCURRENCY = 4;
@@ -20,25 +21,21 @@ const Chunk = z.object({
  * has no KV save/restore and no slot pinning: a preempted or moved agent is re-prefilled, relying
  * on the engine's own prefix cache. Its output is checked as any step is.
  */
-export class OpenAiCore implements RemoteCore {
+export class OpenAiCore extends RemoteCoreBase implements RemoteCore {
   readonly kind = 'openai' as const;
-  health: CoreHealth = 'starting';
-  reason: string | null = null;
-  latencyMs: number | null = null;
   model: string | null;
   readonly capabilities: CoreCapabilities = { kvSaveRestore: false, slotPinning: false, grammar: true };
   slots: OpenAiSlot[] = [];
-  llm: LlmBackend | null = null;
-  private readonly inFlight = new InFlightRequests(() => this.name);
 
   constructor(
-    readonly name: string,
-    readonly url: string,
-    readonly tokenEnv: string | null,
-    readonly target: RemoteTarget,
-    readonly reportFault: FaultReporter,
+    name: string,
+    url: string,
+    tokenEnv: string | null,
+    target: RemoteTarget,
+    reportFault: FaultReporter,
     readonly wanted: string | null,
   ) {
+    super(name, url, tokenEnv, target, reportFault);
     this.model = wanted;
   }
 
@@ -58,17 +55,6 @@ export class OpenAiCore implements RemoteCore {
     return null;
   }
 
-  track(signal: AbortSignal | undefined): TrackedRequest {
-    return this.inFlight.track(signal);
-  }
-
-  abortAll(reason: string): void {
-    this.inFlight.abortAll(reason);
-  }
-
-  dispose(): void {
-    this.abortAll('removed');
-  }
 }
 
 class OpenAiSlot implements LlmSlot {
