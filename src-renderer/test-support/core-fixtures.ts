@@ -1,5 +1,5 @@
-import { vi } from 'vitest';
-import type { CoreInfo, KernelClient, RemoteCoreConfig } from '../../src-shared/index.js';
+import type { CoreInfo, RemoteCoreConfig } from '../../src-shared/index.js';
+import { fakeKernelClient } from './fake-kernel-client.js';
 
 /** Test data for the cores UI: shaped by the contract, filled with plain values. */
 
@@ -30,13 +30,7 @@ export const localCore = (): CoreInfo =>
  */
 export function coresKernel(initial: CoreInfo[]) {
   let cores = [...initial];
-  const refusals = new Map<string, Error>();
-  const call = vi.fn(async (method: string, params: Record<string, unknown>): Promise<unknown> => {
-    const refusal = refusals.get(method);
-    if (refusal) {
-      refusals.delete(method);
-      throw refusal;
-    }
+  const { client, call, refuse } = fakeKernelClient((method, params) => {
     switch (method) {
       case 'cores.list':
         return cores;
@@ -58,6 +52,5 @@ export function coresKernel(initial: CoreInfo[]) {
         throw new Error(`no ${method} in this test`);
     }
   });
-  const client = { call, subscribe: () => () => {}, close: () => {} } as unknown as KernelClient;
-  return { client, call, refuse: (method: string, error: Error) => refusals.set(method, error), cores: () => cores };
+  return { client, call, refuse, cores: () => cores };
 }

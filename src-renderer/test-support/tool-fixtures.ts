@@ -1,5 +1,5 @@
-import { vi } from 'vitest';
-import type { InstalledTool, KernelClient, ToolPackageReview } from '../../src-shared/index.js';
+import type { InstalledTool, ToolPackageReview } from '../../src-shared/index.js';
+import { fakeKernelClient } from './fake-kernel-client.js';
 
 /** Test data for the tool packages UI: shaped by the contract, filled with plain values. */
 
@@ -47,13 +47,7 @@ export function installedTool(name: string, overrides: Partial<InstalledTool> = 
  */
 export function toolKernel(initial: InstalledTool[], review: ToolPackageReview = toolReview()) {
   let tools = [...initial];
-  const refusals = new Map<string, Error>();
-  const call = vi.fn(async (method: string, params: Record<string, unknown>): Promise<unknown> => {
-    const refusal = refusals.get(method);
-    if (refusal) {
-      refusals.delete(method);
-      throw refusal;
-    }
+  const { client, call, refuse } = fakeKernelClient((method, params) => {
     switch (method) {
       case 'tools.installed':
         return tools;
@@ -75,6 +69,5 @@ export function toolKernel(initial: InstalledTool[], review: ToolPackageReview =
         throw new Error(`no ${method} in this test`);
     }
   });
-  const client = { call, subscribe: () => () => {}, close: () => {} } as unknown as KernelClient;
-  return { client, call, refuse: (method: string, error: Error) => refusals.set(method, error), tools: () => tools };
+  return { client, call, refuse, tools: () => tools };
 }
